@@ -1,0 +1,1 @@
+"""Gadgets and circuits built on shielded.proof: join-split, aggregation, state update."""

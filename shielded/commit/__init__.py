@@ -1,0 +1,1 @@
+"""Vector commitments (Merkle trees over matrices) and FRI."""

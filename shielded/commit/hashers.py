@@ -1,0 +1,69 @@
+"""The two hashes a Merkle tree can use, behind one interface (STYLE.md rule 8).
+
+Poseidon2: a leaf is the sponge digest (Tag.MERKLE_LEAF) of its row followed by its salt; a node is
+compress(left, right).  Digests are arrays of 8 uint32 elements.
+
+Keccak-256: a leaf is keccak256(0x00 || row || salt) with every element as a 4-byte big-endian
+word; a node is keccak256(0x01 || left || right).  Digests are 32-byte arrays (uint8).  This is
+the hash of the L1-facing proof, where the EVM pays for hashing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shielded.errors import ParameterError
+from shielded.hash.keccak import keccak256
+from shielded.hash.sponge import Tag, compress_pairs, hash_columns
+
+
+class PoseidonHasher:
+    name = "poseidon2"
+    digest_width = 8
+    digest_dtype = np.uint32
+
+    def hash_leaves(self, mat: np.ndarray, salt: np.ndarray | None = None) -> np.ndarray:
+        """Digests (N, 8) of the N columns of ``mat`` (C, N), with salt rows (S, N) appended."""
+        return hash_columns(mat, Tag.MERKLE_LEAF, salt)
+
+    def hash_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Digests of leaves given as rows (N, C) (salt already appended)."""
+        return hash_columns(np.ascontiguousarray(np.asarray(rows, np.uint32).T), Tag.MERKLE_LEAF)
+
+    def compress(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return compress_pairs(left, right)
+
+
+class KeccakHasher:
+    name = "keccak"
+    digest_width = 32
+    digest_dtype = np.uint8
+
+    def hash_rows(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.ascontiguousarray(np.asarray(rows, np.uint32).astype(">u4"))
+        out = np.empty((rows.shape[0], 32), np.uint8)
+        for j in range(rows.shape[0]):
+            out[j] = np.frombuffer(keccak256(b"\x00" + rows[j].tobytes()), np.uint8)
+        return out
+
+    def hash_leaves(self, mat: np.ndarray, salt: np.ndarray | None = None) -> np.ndarray:
+        full = mat if salt is None or salt.shape[0] == 0 else np.concatenate([mat, salt], axis=0)
+        return self.hash_rows(np.asarray(full).T)
+
+    def compress(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        out = np.empty((left.shape[0], 32), np.uint8)
+        for j in range(left.shape[0]):
+            out[j] = np.frombuffer(keccak256(b"\x01" + left[j].tobytes() + right[j].tobytes()), np.uint8)
+        return out
+
+
+POSEIDON = PoseidonHasher()
+KECCAK = KeccakHasher()
+
+
+def hasher_for(name: str):
+    if name == "poseidon2":
+        return POSEIDON
+    if name == "keccak":
+        return KECCAK
+    raise ParameterError(f"hash must be 'poseidon2' or 'keccak', got {name!r}")

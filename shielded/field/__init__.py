@@ -1,0 +1,1 @@
+"""KoalaBear field, its quartic extension, and vector kernels."""

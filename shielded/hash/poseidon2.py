@@ -1,0 +1,169 @@
+"""The Poseidon2 permutation over KoalaBear, widths 16 and 24 (plain reference and batched).
+
+Round structure (../shared/vectors/README.md, Grassi-Khovratovich-Schofnegger 2023): one external
+linear layer; 4 full rounds (add constants, cube every element, external layer); the partial
+rounds (add a constant to element 0, cube it, internal layer); 4 full rounds.
+
+``permute`` is the reference on Python ints.  ``permute_batch`` runs many states at once in a
+numba kernel (Montgomery form inside) and is checked against ``permute``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+import numba as nb
+import numpy as np
+
+from shielded.errors import ParameterError
+from shielded.field.koalabear import P, check_elements
+from shielded.field.mont import R2_MOD_P, madd, mmul, to_mont_int
+from shielded.hash.poseidon2_params import params
+
+
+def external_linear_layer(state: list[int]) -> list[int]:
+    """Apply M4 to each block of 4, then add the k-th column sum to every element k mod 4."""
+    out = []
+    for b in range(0, len(state), 4):
+        a, bb, c, d = state[b:b + 4]
+        t = a + bb + c + d
+        out += [t + a + 2 * bb, t + bb + 2 * c, t + c + 2 * d, t + d + 2 * a]
+    sums = [sum(out[k::4]) for k in range(4)]
+    return [(x + sums[i % 4]) % P for i, x in enumerate(out)]
+
+
+def internal_linear_layer(state: list[int], diagonal: Sequence[int]) -> list[int]:
+    """state[i] = sum(state) + diagonal[i] * state[i]."""
+    s = sum(state)
+    return [(s + d * x) % P for x, d in zip(state, diagonal)]
+
+
+def permute(state: Sequence[int]) -> list[int]:
+    """Poseidon2 permutation of a list of 16 or 24 canonical field elements."""
+    width = len(state)
+    prm = params(width)  # raises ParameterError for a bad width
+    s = check_elements(state, "state")
+    s = external_linear_layer(s)
+    for rc in prm.external_initial:
+        s = external_linear_layer([pow((x + c) % P, 3, P) for x, c in zip(s, rc)])
+    for c in prm.internal:
+        s[0] = pow((s[0] + c) % P, 3, P)
+        s = internal_linear_layer(s, prm.diagonal)
+    for rc in prm.external_final:
+        s = external_linear_layer([pow((x + c) % P, 3, P) for x, c in zip(s, rc)])
+    return s
+
+
+# -- batched kernel -----------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def mont_tables(width: int):
+    """Round constants and diagonal in Montgomery form, as uint64 arrays for the kernel."""
+    prm = params(width)
+    ext_init = np.array([[to_mont_int(c) for c in r] for r in prm.external_initial], np.uint64)
+    ext_final = np.array([[to_mont_int(c) for c in r] for r in prm.external_final], np.uint64)
+    internal = np.array([to_mont_int(c) for c in prm.internal], np.uint64)
+    diag = np.array([to_mont_int(c) for c in prm.diagonal], np.uint64)
+    return ext_init, internal, ext_final, diag
+
+
+@nb.njit(inline="always", cache=True)
+def _external_soa(st, tmp, lanes):
+    width = st.shape[0]
+    for b in range(0, width, 4):
+        for l in range(lanes):
+            a = st[b, l]
+            bb = st[b + 1, l]
+            c = st[b + 2, l]
+            d = st[b + 3, l]
+            t = madd(madd(a, bb), madd(c, d))
+            st[b, l] = madd(madd(t, a), madd(bb, bb))
+            st[b + 1, l] = madd(madd(t, bb), madd(c, c))
+            st[b + 2, l] = madd(madd(t, c), madd(d, d))
+            st[b + 3, l] = madd(madd(t, d), madd(a, a))
+    for k in range(4):
+        for l in range(lanes):
+            tmp[k, l] = st[k, l]
+        for b in range(4 + k, width, 4):
+            for l in range(lanes):
+                tmp[k, l] = madd(tmp[k, l], st[b, l])
+    for i in range(width):
+        k = i % 4
+        for l in range(lanes):
+            st[i, l] = madd(st[i, l], tmp[k, l])
+
+
+@nb.njit(inline="always", cache=True)
+def _full_round_soa(st, rc, tmp, lanes):
+    width = st.shape[0]
+    for i in range(width):
+        c = rc[i]
+        for l in range(lanes):
+            x = madd(st[i, l], c)
+            st[i, l] = mmul(mmul(x, x), x)
+    _external_soa(st, tmp, lanes)
+
+
+@nb.njit(cache=True)
+def permute_soa(st, ext_init, internal, ext_final, diag, lanes):
+    """Permute ``lanes`` states held column-wise in st[width, >=lanes] (Montgomery form)."""
+    width = st.shape[0]
+    tmp = np.empty((4, lanes), np.uint64)
+    ssum = np.empty(lanes, np.uint64)
+    _external_soa(st, tmp, lanes)
+    for r in range(ext_init.shape[0]):
+        _full_round_soa(st, ext_init[r], tmp, lanes)
+    for r in range(internal.shape[0]):
+        c = internal[r]
+        for l in range(lanes):
+            x = madd(st[0, l], c)
+            st[0, l] = mmul(mmul(x, x), x)
+        for l in range(lanes):
+            ssum[l] = st[0, l]
+        for i in range(1, width):
+            for l in range(lanes):
+                ssum[l] = madd(ssum[l], st[i, l])
+        for i in range(width):
+            d = diag[i]
+            for l in range(lanes):
+                st[i, l] = madd(ssum[l], mmul(st[i, l], d))
+    for r in range(ext_final.shape[0]):
+        _full_round_soa(st, ext_final[r], tmp, lanes)
+
+
+_LANES = 128
+_R2 = np.uint64(R2_MOD_P)
+
+
+@nb.njit(parallel=True, cache=True)
+def _permute_rows(states, ext_init, internal, ext_final, diag):
+    n, width = states.shape
+    out = np.empty((n, width), np.uint32)
+    nchunks = (n + _LANES - 1) // _LANES
+    for ch in nb.prange(nchunks):
+        start = ch * _LANES
+        lanes = min(_LANES, n - start)
+        st = np.empty((width, _LANES), np.uint64)
+        for i in range(width):
+            for l in range(lanes):
+                st[i, l] = mmul(np.uint64(states[start + l, i]), _R2)
+        permute_soa(st, ext_init, internal, ext_final, diag, lanes)
+        for i in range(width):
+            for l in range(lanes):
+                out[start + l, i] = mmul(st[i, l], np.uint64(1))
+    return out
+
+
+def permute_batch(states: np.ndarray) -> np.ndarray:
+    """Permute each row of an (n, width) array of canonical elements; returns a new uint32 array."""
+    states = np.ascontiguousarray(states)
+    if states.ndim != 2 or states.shape[1] not in (16, 24):
+        raise ParameterError(f"permute_batch expects shape (n, 16) or (n, 24), got {states.shape}")
+    if states.dtype != np.uint32:
+        if states.size and (states.min() < 0 or states.max() >= P):
+            raise ParameterError("permute_batch: elements must be in [0, p)")
+        states = states.astype(np.uint32)
+    elif states.size and int(states.max()) >= P:
+        raise ParameterError("permute_batch: elements must be in [0, p)")
+    return _permute_rows(states, *mont_tables(states.shape[1]))

@@ -1,0 +1,160 @@
+"""Poseidon2 sponge (width 16, rate 8, capacity 8) and 2-to-1 compression, with domain tags.
+
+Sponge (overwrite mode): the capacity starts as (tag, input length, 0, ..., 0); each block of 8
+inputs overwrites the rate and is followed by a permutation; the last block is zero-padded
+(the length in the capacity makes this injective); the digest is the rate after the last
+permutation.  An empty input still costs one permutation.
+
+Compression: compress(l, r) = first 8 elements of (P(l || r) + (l || r)), the feed-forward
+compression mode of the Poseidon2 paper (Grassi, Khovratovich, Schofnegger, "Poseidon2",
+AFRICACRYPT 2023, Sect. 2).  Used only for Merkle nodes; leaves are hashed with the sponge and a
+leaf tag, so leaf and node hashing are separate functions.
+
+Tags are small integers listed in ``Tag`` and in SPEC.md; every use of the sponge names one.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Sequence
+
+import numba as nb
+import numpy as np
+
+from shielded.errors import ParameterError
+from shielded.field.koalabear import P, check_elements
+from shielded.field.mont import R2_MOD_P, madd, mmul
+from shielded.hash.poseidon2 import mont_tables, permute, permute_soa
+
+WIDTH = 16
+RATE = 8
+DIGEST_LEN = 8
+
+Digest = tuple[int, ...]
+"""Eight canonical field elements (about 248 bits)."""
+
+
+class Tag(IntEnum):
+    """Domain-separation tags: the first capacity element of every sponge."""
+
+    MERKLE_LEAF = 1
+    TRANSCRIPT = 2
+    CIRCUIT_DIGEST = 3
+    PUBLIC_HASH = 4
+    # protocol tags (SPEC.md, protocol part) start at 16
+
+
+def _initial_state(tag: int, length: int) -> list[int]:
+    if not 0 <= tag < P or not 0 <= length < P:
+        raise ParameterError("sponge tag and length must be field elements")
+    return [0] * RATE + [tag, length] + [0] * (WIDTH - RATE - 2)
+
+
+def hash_elements(tag: int, inputs: Sequence[int]) -> Digest:
+    """Sponge digest of a sequence of canonical field elements under ``tag``."""
+    inputs = check_elements(inputs, "inputs")
+    state = _initial_state(int(tag), len(inputs))
+    blocks = max(1, -(-len(inputs) // RATE))
+    for b in range(blocks):
+        chunk = inputs[b * RATE:(b + 1) * RATE]
+        state[:RATE] = chunk + [0] * (RATE - len(chunk))
+        state = permute(state)
+    return tuple(state[:DIGEST_LEN])
+
+
+def compress(left: Sequence[int], right: Sequence[int]) -> Digest:
+    """Two digests to one: Trunc_8(P(l || r) + (l || r))."""
+    x = check_elements(list(left) + list(right), "compress input")
+    if len(left) != DIGEST_LEN or len(right) != DIGEST_LEN:
+        raise ParameterError("compress takes two digests of 8 elements")
+    y = permute(x)
+    return tuple((y[i] + x[i]) % P for i in range(DIGEST_LEN))
+
+
+# -- batched kernels -------------------------------------------------------------------------
+
+_LANES = 128
+_R2 = np.uint64(R2_MOD_P)
+_ONE = np.uint64(1)
+
+
+@nb.njit(parallel=True, cache=True)
+def _hash_columns(mat, salt, tag, ext_init, internal, ext_final, diag):
+    """Sponge digest of every column j of the stacked matrix [mat; salt] (shapes (C,N), (S,N))."""
+    c_main = mat.shape[0]
+    c_salt = salt.shape[0]
+    total = c_main + c_salt
+    n = mat.shape[1] if c_main > 0 else salt.shape[1]
+    out = np.empty((n, 8), np.uint32)
+    blocks = max(1, (total + 7) // 8)
+    nchunks = (n + _LANES - 1) // _LANES
+    tag_m = mmul(np.uint64(tag), _R2)
+    len_m = mmul(np.uint64(total), _R2)
+    for ch in nb.prange(nchunks):
+        start = ch * _LANES
+        lanes = min(_LANES, n - start)
+        st = np.zeros((16, _LANES), np.uint64)
+        for l in range(lanes):
+            st[8, l] = tag_m
+            st[9, l] = len_m
+        for b in range(blocks):
+            for i in range(8):
+                col = b * 8 + i
+                if col < c_main:
+                    for l in range(lanes):
+                        st[i, l] = mmul(np.uint64(mat[col, start + l]), _R2)
+                elif col < total:
+                    for l in range(lanes):
+                        st[i, l] = mmul(np.uint64(salt[col - c_main, start + l]), _R2)
+                else:
+                    for l in range(lanes):
+                        st[i, l] = 0
+            permute_soa(st, ext_init, internal, ext_final, diag, lanes)
+        for i in range(8):
+            for l in range(lanes):
+                out[start + l, i] = mmul(st[i, l], _ONE)
+    return out
+
+
+@nb.njit(parallel=True, cache=True)
+def _compress_pairs(left, right, ext_init, internal, ext_final, diag):
+    n = left.shape[0]
+    out = np.empty((n, 8), np.uint32)
+    nchunks = (n + _LANES - 1) // _LANES
+    for ch in nb.prange(nchunks):
+        start = ch * _LANES
+        lanes = min(_LANES, n - start)
+        st = np.empty((16, _LANES), np.uint64)
+        x = np.empty((8, _LANES), np.uint64)
+        for i in range(8):
+            for l in range(lanes):
+                st[i, l] = mmul(np.uint64(left[start + l, i]), _R2)
+                st[i + 8, l] = mmul(np.uint64(right[start + l, i]), _R2)
+                x[i, l] = st[i, l]
+        permute_soa(st, ext_init, internal, ext_final, diag, lanes)
+        for i in range(8):
+            for l in range(lanes):
+                out[start + l, i] = mmul(madd(st[i, l], x[i, l]), _ONE)
+    return out
+
+
+_EMPTY = np.zeros((0, 0), np.uint32)
+
+
+def hash_columns(mat: np.ndarray, tag: int, salt: np.ndarray | None = None) -> np.ndarray:
+    """Digest (shape (N, 8)) of each column of ``mat`` (shape (C, N)), salt rows appended."""
+    mat = np.ascontiguousarray(mat, dtype=np.uint32)
+    n = mat.shape[1]
+    salt_arr = np.zeros((0, n), np.uint32) if salt is None else np.ascontiguousarray(salt, dtype=np.uint32)
+    if salt_arr.shape[1] != n:
+        raise ParameterError("salt must have one column per leaf")
+    return _hash_columns(mat, salt_arr, np.uint64(int(tag)), *mont_tables(16))
+
+
+def compress_pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Row-wise compress(left[i], right[i]) for two (n, 8) digest arrays."""
+    left = np.ascontiguousarray(left, dtype=np.uint32)
+    right = np.ascontiguousarray(right, dtype=np.uint32)
+    if left.shape != right.shape or left.ndim != 2 or left.shape[1] != DIGEST_LEN:
+        raise ParameterError("compress_pairs takes two (n, 8) arrays")
+    return _compress_pairs(left, right, *mont_tables(16))

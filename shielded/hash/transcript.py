@@ -1,0 +1,165 @@
+"""Fiat-Shamir transcripts: a Poseidon2 duplex and a Keccak-256 chain (SPEC.md, "Transcripts").
+
+Both offer the same operations: absorb base elements, extension elements and digests; squeeze
+base and extension challenges; grind and check a proof-of-work nonce.  The absorb/squeeze schedule
+of every proof is fixed by its verifying key, so the zero padding below is unambiguous.
+
+Poseidon2 duplex: state of 16 elements, capacity initialised to (Tag.TRANSCRIPT, 0, ...).  Absorbed
+elements queue up; when 8 are queued, or when a squeeze finds any queued, the rate is overwritten
+with the queue (zero-padded) and the state permuted; the new rate becomes the output queue, from
+which squeezes take elements in order.  A squeeze with an empty output queue permutes again.
+
+Keccak chain: a 32-byte state d, initially keccak256("shielded/transcript/keccak/v1").  Absorbed
+data queue up as bytes (elements as 4-byte big-endian words, digests as their 32 bytes); a squeeze
+first folds the queue in, d = keccak256(d || 0x00 || queue) if the queue is non-empty, then sets
+d = keccak256(d || 0x01) and returns int(d) mod p.  Cheap on the EVM: one KECCAK256 and one MOD.
+
+Proof of work: absorb the nonce (one base element); the next squeezed element must be below
+2^(31 - bits).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from shielded.errors import ParameterError, ProvingError
+from shielded.field.ext import Ext
+from shielded.field.koalabear import P, check_elements
+from shielded.hash.keccak import keccak256
+from shielded.hash.poseidon2 import permute, permute_batch
+from shielded.hash.sponge import RATE, WIDTH, Tag
+
+KECCAK_TRANSCRIPT_SEED = b"shielded/transcript/keccak/v1"
+MAX_POW_BITS = 30
+
+
+def pow_threshold(bits: int) -> int:
+    if not 0 <= bits <= MAX_POW_BITS:
+        raise ParameterError(f"proof-of-work bits must be in [0, {MAX_POW_BITS}], got {bits}")
+    return 1 << (31 - bits)
+
+
+class PoseidonTranscript:
+    kind = "poseidon2"
+
+    def __init__(self) -> None:
+        self.state = [0] * RATE + [int(Tag.TRANSCRIPT)] + [0] * (WIDTH - RATE - 1)
+        self.inputs: list[int] = []
+        self.outputs: list[int] = []
+
+    def copy(self) -> "PoseidonTranscript":
+        t = PoseidonTranscript.__new__(PoseidonTranscript)
+        t.state, t.inputs, t.outputs = list(self.state), list(self.inputs), list(self.outputs)
+        return t
+
+    def _duplex(self) -> None:
+        self.state[:RATE] = self.inputs + [0] * (RATE - len(self.inputs))
+        self.state = permute(self.state)
+        self.inputs = []
+        self.outputs = self.state[:RATE]
+
+    def absorb_elements(self, values: Sequence[int]) -> None:
+        for v in check_elements(values, "transcript input"):
+            self.outputs = []
+            self.inputs.append(v)
+            if len(self.inputs) == RATE:
+                self._duplex()
+
+    def absorb_ext(self, values: Sequence[Ext]) -> None:
+        self.absorb_elements([c for v in values for c in v.c])
+
+    def absorb_digest(self, digest: Sequence[int]) -> None:
+        self.absorb_elements(list(digest))
+
+    def squeeze_base(self) -> int:
+        if self.inputs or not self.outputs:
+            self._duplex()
+        return self.outputs.pop(0)
+
+    def squeeze_ext(self) -> Ext:
+        return Ext(*(self.squeeze_base() for _ in range(4)))
+
+    def grind(self, bits: int) -> int:
+        """Find the smallest nonce meeting ``bits`` of proof of work (batched search)."""
+        threshold = pow_threshold(bits)
+        if self.inputs and len(self.inputs) >= RATE:
+            raise AssertionError("input queue is never full between calls")
+        base = np.array(self.state, dtype=np.uint32)
+        base[:RATE] = 0
+        base[:len(self.inputs)] = self.inputs
+        pos = len(self.inputs)
+        batch = 1 << 14
+        for start in range(0, P, batch):
+            count = min(batch, P - start)
+            states = np.tile(base, (count, 1))
+            states[:, pos] = np.arange(start, start + count, dtype=np.uint32)
+            first = permute_batch(states)[:, 0]
+            hits = np.nonzero(first < threshold)[0]
+            if hits.size:
+                return start + int(hits[0])
+        raise ProvingError("no proof-of-work nonce exists")  # pragma: no cover
+
+    def check_pow(self, nonce: int, bits: int) -> bool:
+        """Absorb ``nonce`` and test the next squeezed element (mutates the transcript)."""
+        threshold = pow_threshold(bits)
+        self.absorb_elements([nonce])
+        return self.squeeze_base() < threshold
+
+
+class KeccakTranscript:
+    kind = "keccak"
+
+    def __init__(self) -> None:
+        self.d = keccak256(KECCAK_TRANSCRIPT_SEED)
+        self.queue = bytearray()
+
+    def copy(self) -> "KeccakTranscript":
+        t = KeccakTranscript.__new__(KeccakTranscript)
+        t.d, t.queue = self.d, bytearray(self.queue)
+        return t
+
+    def absorb_elements(self, values: Sequence[int]) -> None:
+        for v in check_elements(values, "transcript input"):
+            self.queue += v.to_bytes(4, "big")
+
+    def absorb_ext(self, values: Sequence[Ext]) -> None:
+        self.absorb_elements([c for v in values for c in v.c])
+
+    def absorb_digest(self, digest: bytes) -> None:
+        if not isinstance(digest, (bytes, bytearray)) or len(digest) != 32:
+            raise ParameterError("a Keccak digest is 32 bytes")
+        self.queue += digest
+
+    def squeeze_base(self) -> int:
+        if self.queue:
+            self.d = keccak256(self.d + b"\x00" + bytes(self.queue))
+            self.queue = bytearray()
+        self.d = keccak256(self.d + b"\x01")
+        return int.from_bytes(self.d, "big") % P
+
+    def squeeze_ext(self) -> Ext:
+        return Ext(*(self.squeeze_base() for _ in range(4)))
+
+    def grind(self, bits: int) -> int:
+        threshold = pow_threshold(bits)
+        prefix = self.d + b"\x00" + bytes(self.queue)
+        for nonce in range(P):
+            d = keccak256(prefix + nonce.to_bytes(4, "big"))
+            if int.from_bytes(keccak256(d + b"\x01"), "big") % P < threshold:
+                return nonce
+        raise ProvingError("no proof-of-work nonce exists")  # pragma: no cover
+
+    def check_pow(self, nonce: int, bits: int) -> bool:
+        threshold = pow_threshold(bits)
+        self.absorb_elements([nonce])
+        return self.squeeze_base() < threshold
+
+
+def new_transcript(kind: str):
+    if kind == "poseidon2":
+        return PoseidonTranscript()
+    if kind == "keccak":
+        return KeccakTranscript()
+    raise ParameterError(f"transcript kind must be 'poseidon2' or 'keccak', got {kind!r}")

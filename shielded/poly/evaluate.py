@@ -1,0 +1,140 @@
+"""Evaluating committed polynomials at extension-field points.
+
+Two linear kernels do the work: ``dot_rows`` (each row of a base matrix dotted with an
+extension weight vector) and ``combine_rows`` (a linear combination of rows with extension
+coefficients).  Barycentric evaluation on H_n and evaluation from coefficients are both
+``dot_rows`` with the right weights.  Sums are accumulated unreduced in uint64 (each
+Montgomery product is < p < 2^31, so 2^33 terms fit) and reduced once.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from shielded.errors import ParameterError
+from shielded.field import vec
+from shielded.field.ext import ONE, Ext
+from shielded.field.koalabear import P, inv, two_adic_generator
+from shielded.field.mont import R2_MOD_P, mmul
+
+_R2 = np.uint64(R2_MOD_P)
+_P = np.uint64(P)
+
+
+@nb.njit(parallel=True, cache=True)
+def _dot_rows(mat, weights_m):
+    rows, n = mat.shape
+    out = np.empty((rows, 4), np.uint32)
+    for r in nb.prange(rows):
+        a0 = np.uint64(0)
+        a1 = np.uint64(0)
+        a2 = np.uint64(0)
+        a3 = np.uint64(0)
+        for j in range(n):
+            x = np.uint64(mat[r, j])
+            a0 += mmul(x, weights_m[j, 0])
+            a1 += mmul(x, weights_m[j, 1])
+            a2 += mmul(x, weights_m[j, 2])
+            a3 += mmul(x, weights_m[j, 3])
+        out[r, 0] = a0 % _P
+        out[r, 1] = a1 % _P
+        out[r, 2] = a2 % _P
+        out[r, 3] = a3 % _P
+    return out
+
+
+@nb.njit(parallel=True, cache=True)
+def _combine_rows(mat, coeffs_m):
+    rows, n = mat.shape
+    out = np.empty((n, 4), np.uint32)
+    block = 1024
+    nblocks = (n + block - 1) // block
+    for b in nb.prange(nblocks):
+        start = b * block
+        stop = min(n, start + block)
+        acc = np.zeros((stop - start, 4), np.uint64)
+        for r in range(rows):
+            c0 = coeffs_m[r, 0]
+            c1 = coeffs_m[r, 1]
+            c2 = coeffs_m[r, 2]
+            c3 = coeffs_m[r, 3]
+            for j in range(start, stop):
+                x = np.uint64(mat[r, j])
+                acc[j - start, 0] += mmul(x, c0)
+                acc[j - start, 1] += mmul(x, c1)
+                acc[j - start, 2] += mmul(x, c2)
+                acc[j - start, 3] += mmul(x, c3)
+            if (r & 0x3FFFFFF) == 0x3FFFFFF:  # keep the unreduced sums below 2^64
+                for j in range(stop - start):
+                    for k in range(4):
+                        acc[j, k] %= _P
+        for j in range(stop - start):
+            for k in range(4):
+                out[start + j, k] = acc[j, k] % _P
+    return out
+
+
+@nb.njit(cache=True)
+def _to_mont_matrix(a):
+    out = np.empty(a.shape, np.uint64)
+    flat_in = a.ravel()
+    flat_out = out.ravel()
+    for i in range(flat_in.shape[0]):
+        flat_out[i] = mmul(np.uint64(flat_in[i]), _R2)
+    return out
+
+
+def dot_rows(mat: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """out[r] = sum_j mat[r, j] * weights[j]; mat (rows, n) base, weights (n, 4) ext."""
+    mat = np.ascontiguousarray(mat, dtype=np.uint32)
+    if mat.ndim != 2 or weights.shape != (mat.shape[1], 4):
+        raise ParameterError(f"dot_rows: shapes {mat.shape} and {weights.shape} do not match")
+    return _dot_rows(mat, _to_mont_matrix(np.ascontiguousarray(weights, dtype=np.uint32)))
+
+
+def combine_rows(mat: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """out[j] = sum_r coeffs[r] * mat[r, j]; mat (rows, n) base, coeffs (rows, 4) ext."""
+    mat = np.ascontiguousarray(mat, dtype=np.uint32)
+    if mat.ndim != 2 or coeffs.shape != (mat.shape[0], 4):
+        raise ParameterError(f"combine_rows: shapes {mat.shape} and {coeffs.shape} do not match")
+    return _combine_rows(mat, _to_mont_matrix(np.ascontiguousarray(coeffs, dtype=np.uint32)))
+
+
+def ext_powers_array(z: Ext, count: int) -> np.ndarray:
+    out = np.empty((count, 4), np.uint32)
+    acc = ONE
+    for i in range(count):
+        out[i] = acc.c
+        acc = acc * z
+    return out
+
+
+def eval_coeffs_at(coeffs: np.ndarray, z: Ext) -> np.ndarray:
+    """Values at z of each row's polynomial given by coefficients: shape (rows, 4)."""
+    return dot_rows(coeffs, ext_powers_array(z, coeffs.shape[1]))
+
+
+def barycentric_weights(n: int, z: Ext) -> np.ndarray:
+    """Weights W_j with f(z) = sum_j f(w^j) W_j for deg f < n, z outside H_n:
+    W_j = (z^n - 1) / n * w^j / (z - w^j)."""
+    if n & (n - 1) or n == 0:
+        raise ParameterError("barycentric evaluation needs a power-of-two domain")
+    log_n = n.bit_length() - 1
+    w = two_adic_generator(log_n)
+    pts = vec.powers(w, n)
+    diff = np.zeros((n, 4), np.uint32)
+    diff[:] = z.c
+    diff[:, 0] = (diff[:, 0].astype(np.int64) - pts.astype(np.int64)) % P
+    if not np.all(diff.any(axis=1)):
+        raise ParameterError("barycentric evaluation point lies in the domain")
+    inv_diff = vec.ext_batch_inverse(diff)
+    scale = (z ** n - 1) * inv(n)
+    weights = vec.ext_scale_base(inv_diff, pts)
+    return vec.ext_mul(weights, np.tile(np.array(scale.c, np.uint32), (n, 1)))
+
+
+def barycentric_eval(evals: np.ndarray, z: Ext) -> np.ndarray:
+    """Values at z (shape (rows, 4)) of each row's polynomial given by its values on H_n."""
+    evals = np.atleast_2d(evals)
+    return dot_rows(evals, barycentric_weights(evals.shape[1], z))

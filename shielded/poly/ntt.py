@@ -1,0 +1,186 @@
+"""Radix-2 number-theoretic transforms over KoalaBear, batched over the rows of a matrix.
+
+A matrix of shape (C, n) holds C polynomials, one per row.  ``ntt`` maps coefficients to
+evaluations on H_n = <w_n> in natural order (entry j is the value at w_n^j); ``intt`` inverts it.
+``coset_lde`` maps evaluations on H_n to evaluations on shift * H_{n * blowup}, natural order.
+``naive_dft`` is the quadratic reference the tests compare against.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numba as nb
+import numpy as np
+
+from shielded.errors import ParameterError
+from shielded.field.koalabear import GENERATOR, P, TWO_ADICITY, inv, two_adic_generator
+from shielded.field.mont import madd, mmul, msub, to_mont_int
+
+_ONE_M = np.uint64(to_mont_int(1))
+
+
+@lru_cache(maxsize=None)
+def _twiddles(log_n: int, inverse: bool) -> np.ndarray:
+    """Twiddles laid out per stage, Montgomery form: entry h + j (h = half-length of a stage,
+    j < h) is w_{2h}^j, so each stage reads a contiguous run (this lets the loop vectorise)."""
+    if not 0 <= log_n <= TWO_ADICITY:
+        raise ParameterError(f"NTT size 2^{log_n} exceeds the field's two-adicity {TWO_ADICITY}")
+    n = 1 << log_n
+    out = np.zeros(max(2, n), np.uint64)
+    h = 1
+    while h < n:
+        w = two_adic_generator((2 * h).bit_length() - 1)
+        if inverse:
+            w = inv(w)
+        acc = 1
+        for j in range(h):
+            out[h + j] = to_mont_int(acc)
+            acc = acc * w % P
+        h *= 2
+    return out
+
+
+@nb.njit(cache=True)
+def _bit_reverse_inplace(a):
+    n = a.shape[0]
+    j = 0
+    for i in range(1, n):
+        bit = n >> 1
+        while j & bit:
+            j ^= bit
+            bit >>= 1
+        j |= bit
+        if i < j:
+            t = a[i]
+            a[i] = a[j]
+            a[j] = t
+
+
+@nb.njit(cache=True)
+def _ntt_row(a, tw):
+    """In-place NTT of one row (uint64 canonical values) with Montgomery twiddles."""
+    n = a.shape[0]
+    _bit_reverse_inplace(a)
+    half = 1
+    while half < n:
+        for start in range(0, n, 2 * half):
+            for j in range(half):
+                u = a[start + j]
+                v = mmul(a[start + j + half], tw[half + j])
+                a[start + j] = madd(u, v)
+                a[start + j + half] = msub(u, v)
+        half <<= 1
+
+
+@nb.njit(parallel=True, cache=True)
+def _ntt_rows(mat, tw, out_len, scale_m, shift_pows):
+    """For each row: optionally multiply coefficient i by shift_pows[i] * scale, zero-pad to
+    out_len, transform.  scale_m is Montgomery; shift_pows is Montgomery (or empty)."""
+    rows, n = mat.shape
+    out = np.zeros((rows, out_len), np.uint32)
+    for r in nb.prange(rows):
+        a = np.zeros(out_len, np.uint64)
+        if shift_pows.shape[0] > 0:
+            for i in range(n):
+                a[i] = mmul(mmul(np.uint64(mat[r, i]), shift_pows[i]), scale_m)
+        else:
+            for i in range(n):
+                a[i] = mmul(np.uint64(mat[r, i]), scale_m)
+        _ntt_row(a, tw)
+        for i in range(out_len):
+            out[r, i] = a[i]
+    return out
+
+
+def _check(mat: np.ndarray) -> tuple[np.ndarray, int]:
+    mat = np.ascontiguousarray(mat)
+    if mat.ndim == 1:
+        mat = mat[None, :]
+    if mat.ndim != 2:
+        raise ParameterError("expected a (rows, n) matrix")
+    n = mat.shape[1]
+    if n == 0 or n & (n - 1):
+        raise ParameterError(f"transform length must be a power of two, got {n}")
+    if mat.dtype != np.uint32:
+        mat = mat.astype(np.uint32)
+    return mat, n.bit_length() - 1
+
+
+_EMPTY = np.zeros(0, np.uint64)
+
+
+def ntt(coeffs: np.ndarray) -> np.ndarray:
+    """Evaluations on H_n (natural order) of each row's polynomial."""
+    mat, log_n = _check(coeffs)
+    return _ntt_rows(mat, _twiddles(log_n, False), mat.shape[1], _ONE_M, _EMPTY)
+
+
+def intt(evals: np.ndarray) -> np.ndarray:
+    """Coefficients of each row from its evaluations on H_n."""
+    mat, log_n = _check(evals)
+    n_inv = to_mont_int(inv(mat.shape[1]))
+    return _ntt_rows(mat, _twiddles(log_n, True), mat.shape[1], np.uint64(n_inv), _EMPTY)
+
+
+@lru_cache(maxsize=64)
+def _shift_powers(shift: int, n: int) -> np.ndarray:
+    out = np.empty(n, np.uint64)
+    acc = 1
+    for i in range(n):
+        out[i] = to_mont_int(acc)
+        acc = acc * shift % P
+    return out
+
+
+def coset_ntt(coeffs: np.ndarray, shift: int, out_len: int | None = None) -> np.ndarray:
+    """Evaluations on shift * H_{out_len} of each row (coefficients zero-padded to out_len)."""
+    mat, log_n = _check(coeffs)
+    n = mat.shape[1]
+    out_len = n if out_len is None else out_len
+    if out_len < n or out_len & (out_len - 1):
+        raise ParameterError("out_len must be a power of two at least the input length")
+    return _ntt_rows(mat, _twiddles(out_len.bit_length() - 1, False), out_len, _ONE_M,
+                     _shift_powers(shift % P, n))
+
+
+def coset_intt(evals: np.ndarray, shift: int) -> np.ndarray:
+    """Coefficients of each row from its evaluations on shift * H_n."""
+    coeffs = intt(evals)
+    n = coeffs.shape[1]
+    inv_pows = _shift_powers(inv(shift % P), n)
+    return _ntt_rows(coeffs, _twiddles(0, False), n, _ONE_M, inv_pows) if n == 1 else \
+        _scale_by_powers(coeffs, inv_pows)
+
+
+@nb.njit(parallel=True, cache=True)
+def _scale_rows_by(mat, pows_m):
+    rows, n = mat.shape
+    out = np.empty((rows, n), np.uint32)
+    for r in nb.prange(rows):
+        for i in range(n):
+            out[r, i] = mmul(np.uint64(mat[r, i]), pows_m[i])
+    return out
+
+
+def _scale_by_powers(mat: np.ndarray, pows_m: np.ndarray) -> np.ndarray:
+    return _scale_rows_by(mat, pows_m)
+
+
+def coset_lde(evals: np.ndarray, blowup: int, shift: int = GENERATOR) -> np.ndarray:
+    """Low-degree extension: values on H_n -> values on shift * H_{n * blowup}."""
+    if blowup < 1 or blowup & (blowup - 1):
+        raise ParameterError(f"blowup must be a power of two, got {blowup}")
+    coeffs = intt(evals)
+    return coset_ntt(coeffs, shift, coeffs.shape[1] * blowup)
+
+
+def naive_dft(coeffs: list[int], points: list[int]) -> list[int]:
+    """Reference: evaluate the polynomial with these coefficients at each point (quadratic)."""
+    out = []
+    for x in points:
+        acc = 0
+        for c in reversed(coeffs):
+            acc = (acc * x + c) % P
+        out.append(acc)
+    return out

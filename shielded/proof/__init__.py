@@ -1,0 +1,1 @@
+"""The PLONKish IOP: circuit builder, gates, witness generation, check mode, prover, verifier."""

@@ -1,0 +1,126 @@
+"""The verifier, written once against the arithmetic context (SPEC.md, "Verifying").
+
+``verify_with_context`` performs the transcript, the constraint check at zeta and the batched
+FRI opening using only context operations and the generic algebra, so the same code verifies
+natively (``NativeContext``), inside a circuit (recursion) and, later, as emitted L1 code.
+``verify`` is the native entry point: it validates shapes, runs the checks and raises
+``VerificationError`` naming the first failed check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shielded.commit.context import NativeContext
+from shielded.commit.fri import absorb_cap, pcs_verify
+from shielded.errors import VerificationError
+from shielded.field.ext import Ext, ONE
+from shielded.field.koalabear import P, inv, two_adic_generator
+from shielded.hash.transcript import new_transcript
+from shielded.proof.algebra import ExtAlg
+from shielded.proof.config import NUM_QUOTIENT_CHUNKS
+from shielded.proof.constraints import ConstraintInputs, constraint_terms
+from shielded.proof.prover import opening_claims
+
+
+def _check_shapes(vk, public_inputs, proof) -> None:
+    L = vk.layout
+    fri = vk.config.fri
+    width = fri.hasher.digest_width
+    if len(public_inputs) != vk.num_public_inputs:
+        raise VerificationError(f"expected {vk.num_public_inputs} public inputs, got {len(public_inputs)}")
+    for i, x in enumerate(public_inputs):
+        if not isinstance(x, (int, np.integer)) or isinstance(x, bool) or not 0 <= int(x) < P:
+            raise VerificationError(f"public input {i} is not a field element")
+    cap_len = vk.preprocessed_cap.shape[0]
+    for name in ("wires_cap", "perm_cap", "quotient_cap"):
+        cap = getattr(proof, name)
+        if cap.shape != (cap_len, width):
+            raise VerificationError(f"{name} has shape {cap.shape}, expected {(cap_len, width)}")
+    if proof.openings.shape != (L.total_columns, 4) or proof.openings_next.shape != (4, 4):
+        raise VerificationError("openings have the wrong shape")
+
+
+def verify_with_context(ctx, vk, public_inputs, proof) -> None:
+    t = ctx.transcript
+    L = vk.layout
+    cfg = vk.config
+    n = vk.n
+    t.absorb_digest(vk.digest)
+    t.absorb_elements([int(x) for x in public_inputs])
+    absorb_cap(t, proof.wires_cap)
+    beta, gamma = t.squeeze_ext(), t.squeeze_ext()
+    absorb_cap(t, proof.perm_cap)
+    alpha = t.squeeze_ext()
+    absorb_cap(t, proof.quotient_cap)
+    zeta = t.squeeze_ext()
+    t.absorb_elements(proof.openings.reshape(-1).tolist())
+    t.absorb_elements(proof.openings_next.reshape(-1).tolist())
+    vals = [Ext(*map(int, r)) for r in proof.openings]
+    nxt = [Ext(*map(int, r)) for r in proof.openings_next]
+
+    sizes = L.batch_sizes
+    pre = vals[:sizes[0]]
+    wires = vals[sizes[0]:sizes[0] + sizes[1]]
+    perm = vals[sizes[0] + sizes[1]:sizes[0] + sizes[1] + sizes[2]]
+    quot = vals[sizes[0] + sizes[1] + sizes[2]:]
+    K, S, R = L.num_constants, L.num_selectors, L.num_routed
+
+    zeta_n = zeta
+    for _ in range(vk.log_n):
+        zeta_n = zeta_n * zeta_n
+    zh = zeta_n - 1
+    ctx.assert_true(not zh.is_zero(), "zeta lies in the trace domain")
+    omega = two_adic_generator(vk.log_n)
+    n_inv = inv(n)
+
+    def lagrange(i: int):
+        wi = pow(omega, i, P)
+        return zh * (wi * n_inv % P) * ctx.inverse(zeta - wi)
+
+    inputs = ConstraintInputs(
+        wires=wires, constants=pre[:K], selectors=pre[K:K + S], sigmas=pre[K + S:K + S + R],
+        active=pre[K + S + R], x=zeta, z=ExtAlg(perm[0:4]), z_next=ExtAlg(nxt),
+        helpers=[ExtAlg(perm[4 * j:4 * j + 4]) for j in range(1, L.num_perm_chunks)],
+        l_first=lagrange(0), l_last=lagrange(vk.num_active),
+        l_pi=[lagrange(r) for r in range(vk.num_pi_rows)],
+        public_inputs=[int(x) for x in public_inputs],
+        beta=ExtAlg(beta.c), gamma=ExtAlg(gamma.c))
+    terms = constraint_terms(vk.gates, R, inputs)
+    combined = [Ext(), Ext(), Ext(), Ext()]
+    a = ONE
+    for term in terms:
+        for j in range(4):
+            if a.c[j]:
+                combined[j] = combined[j] + term * a.c[j]
+        a = a * alpha
+    step = 3 * n // 4
+    shift = zeta ** step
+    for j in range(4):
+        acc = Ext()
+        sp = ONE
+        for i in range(NUM_QUOTIENT_CHUNKS):
+            acc = acc + quot[4 * i + j] * sp
+            sp = sp * shift
+        ctx.assert_eq(combined[j], zh * acc, f"constraints do not hold at zeta (component {j})")
+
+    claims = opening_claims(vk, zeta, proof.openings, proof.openings_next)
+    salt = cfg.salt_size
+    widths = [sizes[0], sizes[1] + salt, sizes[2] + salt, sizes[3] + salt]
+    caps = [vk.preprocessed_cap, proof.wires_cap, proof.perm_cap, proof.quotient_cap]
+    pcs_verify(ctx, cfg.fri, caps, widths, claims, proof.pcs, vk.log_n)
+
+
+def verify(vk, public_inputs, proof) -> None:
+    """Verify natively; raises VerificationError (with the failed check) if the proof is invalid."""
+    _check_shapes(vk, public_inputs, proof)
+    ctx = NativeContext(new_transcript(vk.config.fri.hash))
+    verify_with_context(ctx, vk, public_inputs, proof)
+
+
+def is_valid(vk, public_inputs, proof) -> bool:
+    try:
+        verify(vk, public_inputs, proof)
+        return True
+    except VerificationError:
+        return False

@@ -1,0 +1,151 @@
+"""Witness generation: run the builder's generators, then lay the values out as a trace.
+
+Generators run level by level (a generator's level is one more than the deepest generator
+producing one of its inputs); within a level, generators of one class run as a batch (Poseidon2
+rows through the numba kernel), which is what makes large circuits fast to fill.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Mapping
+
+import numpy as np
+
+from shielded.errors import WitnessError
+from shielded.field.koalabear import P
+from shielded.proof.gates import P2_WIRES, poseidon2_trace
+
+UNSET = -1
+
+
+class WitnessBuilder:
+    def __init__(self, circuit, strict: bool = True):
+        self.circuit = circuit
+        self.values = np.full(len(circuit.roots), UNSET, np.int64)
+        self.locals: dict[int, dict[int, int]] = defaultdict(dict)
+        self.row_values: dict[int, np.ndarray] = {}
+        self.strict = strict
+        self.problems: list[str] = []
+
+    def fail(self, message: str) -> None:
+        if self.strict:
+            raise WitnessError(message)
+        self.problems.append(message)
+
+    def get(self, v) -> int:
+        x = self.values[self.circuit.roots[v.index]]
+        if x == UNSET:
+            raise WitnessError(f"{v} is used before it is computed or set")
+        return int(x)
+
+    def set(self, v, x: int) -> None:
+        root = self.circuit.roots[v.index]
+        x = int(x) % P
+        old = self.values[root]
+        if old != UNSET and old != x:
+            self.fail(f"{v} is constrained equal to a var of value {old} but is computed as {x}")
+            return
+        self.values[root] = x
+
+    def set_cell(self, row: int, col: int, x: int) -> None:
+        """Set a local cell; ``row`` is the builder's row index (the circuit puts the
+        public-input rows first, hence the offset)."""
+        self.locals[row + self.circuit.num_pi_rows][col] = int(x) % P
+
+    def set_row(self, row: int, values) -> None:
+        self.row_values[row + self.circuit.num_pi_rows] = np.asarray(values, np.int64)
+
+
+def poseidon2_rows(inputs, swaps, ffs) -> list:
+    """Rows of Poseidon2 gates (batched kernel for many, plain reference for few)."""
+    if len(inputs) < 8:
+        return [poseidon2_trace(i, s, f) for i, s, f in zip(inputs, swaps, ffs)]
+    from shielded.proof.poseidon2_trace import trace_batch
+    return trace_batch(np.array(inputs, np.uint32), np.array(swaps, np.uint32), np.array(ffs, np.uint32))
+
+
+def _levels(circuit) -> list[int]:
+    producer_level: dict[int, int] = {}
+    roots = circuit.roots
+    levels = []
+    for g in circuit.generators:
+        lvl = 0
+        for d in g.deps:
+            lvl = max(lvl, producer_level.get(int(roots[d.index]), 0))
+        lvl += 1
+        levels.append(lvl)
+        for out in _outputs(g):
+            r = int(roots[out.index])
+            producer_level[r] = max(producer_level.get(r, 0), lvl)
+    return levels
+
+
+def _outputs(g):
+    for name in ("out", "outputs", "bits"):
+        o = getattr(g, name, None)
+        if o is None:
+            continue
+        if isinstance(o, (list, tuple)):
+            yield from o
+        else:
+            yield o
+
+
+class Witness:
+    """Values of every var and every local cell of a circuit."""
+
+    def __init__(self, circuit, wb: WitnessBuilder):
+        self.circuit = circuit
+        self.values = wb.values
+        self.locals = wb.locals
+        self.row_values = wb.row_values
+        self.problems = wb.problems
+
+    def public_values(self) -> list[int]:
+        return [int(self.values[self.circuit.roots[v.index]]) for v in self.circuit.public_inputs]
+
+    def trace(self) -> np.ndarray:
+        """The (W, n) trace; inactive rows are zero (the prover randomises them in ZK mode)."""
+        c = self.circuit
+        W, n = c.config.num_wires, c.n
+        tr = np.zeros((n, W), np.int64)
+        for row, vals in self.row_values.items():
+            tr[row, :len(vals)] = vals
+        for row, cells in self.locals.items():
+            for col, x in cells.items():
+                tr[row, col] = x
+        cv = c.cell_vars
+        mask = cv >= 0
+        vals = self.values[np.where(mask, cv, 0)]
+        if np.any(mask & (vals == UNSET)):
+            r, col = map(int, np.argwhere(mask & (vals == UNSET))[0])
+            raise WitnessError(f"cell (row {r}, column {col}) holds a var that was never set")
+        sub = tr[:cv.shape[0]]
+        sub[mask] = vals[mask]
+        return np.ascontiguousarray(tr.T.astype(np.uint32))
+
+
+def generate_witness(circuit, inputs: Mapping, strict: bool = True) -> Witness:
+    """Run every generator.  ``inputs`` maps each input Var to its value.  With strict=False,
+    conflicts are recorded in ``Witness.problems`` instead of raised (for check-mode tests)."""
+    wb = WitnessBuilder(circuit, strict)
+    given = set()
+    for v, x in inputs.items():
+        if not isinstance(x, int) or not 0 <= x < P:
+            raise WitnessError(f"input {v} must be a field element (int in [0, p)), got {x!r}")
+        wb.set(v, x)
+        given.add(v.index)
+    missing = [v for v in circuit.inputs if v.index not in given]
+    if missing:
+        raise WitnessError(f"inputs not set: {missing[:5]}{'...' if len(missing) > 5 else ''}")
+    by_level: dict[int, list] = defaultdict(list)
+    for g, lvl in zip(circuit.generators, _levels(circuit)):
+        by_level[lvl].append(g)
+    for lvl in sorted(by_level):
+        by_class: dict[type, list] = defaultdict(list)
+        for g in by_level[lvl]:
+            by_class[type(g)].append(g)
+        for cls, gens in by_class.items():
+            cls.run_batch(gens, wb)
+    return Witness(circuit, wb)
