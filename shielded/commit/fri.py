@@ -71,6 +71,17 @@ class FriConfig:
     def hasher(self):
         return hasher_for(self.hash)
 
+    @classmethod
+    def for_security(cls, log_blowup: int = 3, hash: str = "poseidon2", target_bits: int = 100,
+                     pow_bits: int = 16, **kw) -> "FriConfig":
+        """The fewest queries giving ``target_bits`` conjectured: Q = ceil((target - pow) / log_blowup)."""
+        q = -(-(target_bits - pow_bits) // log_blowup)
+        return cls(log_blowup=log_blowup, num_queries=q, pow_bits=pow_bits, hash=hash, **kw)
+
+    def conjectured_bits(self) -> int:
+        """Q * log2(blowup) + pow_bits (SPEC.md, "Security"; the field terms are far above it)."""
+        return self.num_queries * self.log_blowup + self.pow_bits
+
     def arity_schedule(self, log_degree: int) -> list[int]:
         """Arity bits of each folding layer for a degree bound of 2^log_degree."""
         final = min(self.log_final_len, log_degree)
@@ -245,8 +256,13 @@ def _open_tree(tree: MerkleTree, indices: Sequence[int]) -> TreeOpening:
 
 
 def pcs_prove(config: FriConfig, transcript, batches: Sequence[CommittedBatch],
-              claims: Sequence[OpeningClaim], log_degree: int, shift: int = GENERATOR):
-    """Prove the claims (already absorbed by the caller).  Returns (PcsProof, query indices)."""
+              claims: Sequence[OpeningClaim], log_degree: int, shift: int = GENERATOR,
+              check_degree: bool = True):
+    """Prove the claims (already absorbed by the caller).  Returns (PcsProof, query indices).
+
+    Raises ProvingError if the combined polynomial is not of degree < 2^log_degree.
+    ``check_degree=False`` skips that check and truncates the final polynomial instead: only
+    for tests that build deliberately invalid proofs to see the verifier reject them."""
     hasher = config.hasher
     log_n_domain = log_degree + config.log_blowup
     if log_n_domain > TWO_ADICITY:
@@ -265,7 +281,7 @@ def pcs_prove(config: FriConfig, transcript, batches: Sequence[CommittedBatch],
         layer_caps.append(tree.cap)
     final_len = 1 << min(config.log_final_len, log_degree)
     coeffs = coset_intt(np.ascontiguousarray(cur.T), s)  # (4, N_final)
-    if coeffs[:, final_len:].any():
+    if check_degree and coeffs[:, final_len:].any():
         raise ProvingError("FRI: the committed polynomials do not have the claimed degree "
                            "(a claimed opening is wrong or a polynomial is too large)")
     final_poly = [Ext(*map(int, coeffs[:, i])) for i in range(final_len)]
@@ -337,6 +353,12 @@ def pcs_verify(ctx, config: FriConfig, caps: Sequence[np.ndarray], widths: Seque
     final_len = 1 << min(config.log_final_len, log_degree)
     if len(fri.final_poly) != final_len:
         raise VerificationError("FRI: final polynomial has the wrong length")
+    log_n = log_n_domain
+    for k, ab in enumerate(schedule):
+        log_n -= ab
+        expect = (1 << min(config.cap_height, log_n), hasher.digest_width)
+        if fri.layer_caps[k].shape != expect:
+            raise VerificationError(f"FRI layer {k}: cap has shape {fri.layer_caps[k].shape}, expected {expect}")
     alpha = t.squeeze_ext()
     betas = []
     for cap in fri.layer_caps:

@@ -167,3 +167,25 @@ def permute_batch(states: np.ndarray) -> np.ndarray:
     elif states.size and int(states.max()) >= P:
         raise ParameterError("permute_batch: elements must be in [0, p)")
     return _permute_rows(states, *mont_tables(states.shape[1]))
+
+
+@nb.njit(cache=True)
+def _absorb_blocks(state, blocks, ext_init, internal, ext_final, diag):
+    """Overwrite-mode duplex over full blocks: for each row of blocks (k, 8): rate = row; permute."""
+    st = np.empty((16, 1), np.uint64)
+    for i in range(16):
+        st[i, 0] = mmul(np.uint64(state[i]), _R2)
+    for b in range(blocks.shape[0]):
+        for i in range(8):
+            st[i, 0] = mmul(np.uint64(blocks[b, i]), _R2)
+        permute_soa(st, ext_init, internal, ext_final, diag, 1)
+    out = np.empty(16, np.uint32)
+    for i in range(16):
+        out[i] = mmul(st[i, 0], np.uint64(1))
+    return out
+
+
+def absorb_blocks(state: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """Fast path of the sponge/duplex inner loop (state (16,), blocks (k, 8), canonical)."""
+    return _absorb_blocks(np.ascontiguousarray(state, np.uint32), np.ascontiguousarray(blocks, np.uint32),
+                          *mont_tables(16))

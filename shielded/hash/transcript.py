@@ -28,7 +28,7 @@ from shielded.errors import ParameterError, ProvingError
 from shielded.field.ext import Ext
 from shielded.field.koalabear import P, check_elements
 from shielded.hash.keccak import keccak256
-from shielded.hash.poseidon2 import permute, permute_batch
+from shielded.hash.poseidon2 import absorb_blocks, permute_batch
 from shielded.hash.sponge import RATE, WIDTH, Tag
 
 KECCAK_TRANSCRIPT_SEED = b"shielded/transcript/keccak/v1"
@@ -45,27 +45,42 @@ class PoseidonTranscript:
     kind = "poseidon2"
 
     def __init__(self) -> None:
-        self.state = [0] * RATE + [int(Tag.TRANSCRIPT)] + [0] * (WIDTH - RATE - 1)
+        self.state = np.zeros(WIDTH, np.uint32)
+        self.state[RATE] = int(Tag.TRANSCRIPT)
         self.inputs: list[int] = []
         self.outputs: list[int] = []
 
     def copy(self) -> "PoseidonTranscript":
         t = PoseidonTranscript.__new__(PoseidonTranscript)
-        t.state, t.inputs, t.outputs = list(self.state), list(self.inputs), list(self.outputs)
+        t.state, t.inputs, t.outputs = self.state.copy(), list(self.inputs), list(self.outputs)
         return t
 
     def _duplex(self) -> None:
-        self.state[:RATE] = self.inputs + [0] * (RATE - len(self.inputs))
-        self.state = permute(self.state)
+        block = np.zeros((1, RATE), np.uint32)
+        block[0, :len(self.inputs)] = self.inputs
+        self.state = absorb_blocks(self.state, block)
         self.inputs = []
-        self.outputs = self.state[:RATE]
+        self.outputs = [int(x) for x in self.state[:RATE]]
 
     def absorb_elements(self, values: Sequence[int]) -> None:
-        for v in check_elements(values, "transcript input"):
-            self.outputs = []
-            self.inputs.append(v)
-            if len(self.inputs) == RATE:
-                self._duplex()
+        """Queue elements; every full block of 8 is absorbed (runs of blocks in one kernel call,
+        equivalent to absorbing them one element at a time)."""
+        vals = check_elements(values, "transcript input")
+        if not vals:
+            return
+        self.outputs = []
+        take = min(len(vals), RATE - len(self.inputs))
+        self.inputs += vals[:take]
+        rest = vals[take:]
+        if len(self.inputs) == RATE:
+            self._duplex()
+            full = len(rest) // RATE * RATE
+            if full:
+                self.state = absorb_blocks(self.state, np.array(rest[:full], np.uint32).reshape(-1, RATE))
+                self.outputs = [int(x) for x in self.state[:RATE]]
+            self.inputs = list(rest[full:])
+            if self.inputs:
+                self.outputs = []
 
     def absorb_ext(self, values: Sequence[Ext]) -> None:
         self.absorb_elements([c for v in values for c in v.c])
@@ -86,7 +101,7 @@ class PoseidonTranscript:
         threshold = pow_threshold(bits)
         if self.inputs and len(self.inputs) >= RATE:
             raise AssertionError("input queue is never full between calls")
-        base = np.array(self.state, dtype=np.uint32)
+        base = self.state.copy()
         base[:RATE] = 0
         base[:len(self.inputs)] = self.inputs
         pos = len(self.inputs)
