@@ -40,7 +40,6 @@ class Tag(IntEnum):
     MERKLE_LEAF = 1
     TRANSCRIPT = 2
     CIRCUIT_DIGEST = 3
-    PUBLIC_HASH = 4
     # protocol tags (SPEC.md, protocol part) start at 16
 
 
