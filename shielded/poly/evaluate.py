@@ -16,7 +16,9 @@ from shielded.errors import ParameterError
 from shielded.field import vec
 from shielded.field.ext import ONE, Ext
 from shielded.field.koalabear import P, inv, two_adic_generator
-from shielded.field.mont import R2_MOD_P, mmul
+from shielded.field.mont import R2_MOD_P, R_MOD_P, mmul
+
+R_ONE_M = R_MOD_P
 
 _R2 = np.uint64(R2_MOD_P)
 _P = np.uint64(P)
@@ -101,13 +103,24 @@ def combine_rows(mat: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
     return _combine_rows(mat, _to_mont_matrix(np.ascontiguousarray(coeffs, dtype=np.uint32)))
 
 
-def ext_powers_array(z: Ext, count: int) -> np.ndarray:
+@nb.njit(cache=True)
+def _ext_powers(z_m, count):
+    from_one = np.uint64(1)
     out = np.empty((count, 4), np.uint32)
-    acc = ONE
+    a0, a1, a2, a3 = np.uint64(R_ONE_M), np.uint64(0), np.uint64(0), np.uint64(0)
     for i in range(count):
-        out[i] = acc.c
-        acc = acc * z
+        out[i, 0] = mmul(a0, from_one)
+        out[i, 1] = mmul(a1, from_one)
+        out[i, 2] = mmul(a2, from_one)
+        out[i, 3] = mmul(a3, from_one)
+        a0, a1, a2, a3 = vec.ext_mmul(a0, a1, a2, a3, z_m[0], z_m[1], z_m[2], z_m[3])
     return out
+
+
+def ext_powers_array(z: Ext, count: int) -> np.ndarray:
+    """[1, z, ..., z^(count-1)] as a (count, 4) array."""
+    from shielded.field.mont import to_mont_int
+    return _ext_powers(np.array([to_mont_int(c) for c in z.c], np.uint64), count)
 
 
 def eval_coeffs_at(coeffs: np.ndarray, z: Ext) -> np.ndarray:
