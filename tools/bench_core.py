@@ -38,7 +38,7 @@ CHAINS = 64
 
 def make_config(zk: bool, hash_name: str = "poseidon2", log_blowup: int = 3) -> ProofConfig:
     fri = FriConfig.for_security(log_blowup=log_blowup, hash=hash_name)
-    return ProofConfig(zk=zk, fri=fri)
+    return ProofConfig(zk=zk, fri=fri, min_security_bits=100)
 
 
 def synthetic_circuit(log_rows: int, config: ProofConfig):

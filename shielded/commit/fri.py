@@ -74,7 +74,9 @@ class FriConfig:
     @classmethod
     def for_security(cls, log_blowup: int = 3, hash: str = "poseidon2", target_bits: int = 100,
                      pow_bits: int = 16, **kw) -> "FriConfig":
-        """The fewest queries giving ``target_bits`` conjectured: Q = ceil((target - pow) / log_blowup)."""
+        """The fewest queries with Q log2(blowup) + pow_bits >= target_bits.  The field terms of
+        the conjectured figure depend on the trace size and are not raised by more queries;
+        ProofConfig.min_security_bits makes setup() check the full figure."""
         q = -(-(target_bits - pow_bits) // log_blowup)
         return cls(log_blowup=log_blowup, num_queries=q, pow_bits=pow_bits, hash=hash, **kw)
 
@@ -329,6 +331,8 @@ def open_rows(ctx, hasher, cap: np.ndarray, log_leaves: int, idx: IndexLanes, op
     rows = opening.rows
     if rows.ndim != 2 or rows.shape != (len(distinct), width):
         raise VerificationError(f"{what}: expected {len(distinct)} leaves of width {width}")
+    if rows.size and int(rows.max()) >= P:
+        raise VerificationError(f"{what}: an opened value is not a canonical field element")
     digests = hasher.hash_rows(rows)
     ok = verify_batch(hasher, cap, log_leaves, distinct, {i: digests[k] for k, i in enumerate(distinct)},
                       opening.opening)
@@ -359,13 +363,17 @@ def pcs_verify(ctx, config: FriConfig, caps: Sequence[np.ndarray], widths: Seque
         expect = (1 << min(config.cap_height, log_n), hasher.digest_width)
         if fri.layer_caps[k].shape != expect:
             raise VerificationError(f"FRI layer {k}: cap has shape {fri.layer_caps[k].shape}, expected {expect}")
+        if config.hash == "poseidon2" and int(fri.layer_caps[k].max()) >= P:
+            raise VerificationError(f"FRI layer {k}: cap digest is not canonical")
     alpha = t.squeeze_ext()
     betas = []
     for cap in fri.layer_caps:
         absorb_cap(t, cap)
         betas.append(t.squeeze_ext())
     t.absorb_ext(fri.final_poly)
-    ctx.assert_true(t.check_pow(fri.pow_nonce, config.pow_bits), "FRI: proof of work")
+    if not 0 <= int(fri.pow_nonce) < P:
+        raise VerificationError("FRI: proof-of-work nonce is not a field element")
+    ctx.assert_true(t.check_pow(int(fri.pow_nonce), config.pow_bits), "FRI: proof of work")
     mask = (1 << log_n_domain) - 1
     idx = IndexLanes(np.array([t.squeeze_base() & mask for _ in range(config.num_queries)]), log_n_domain)
 

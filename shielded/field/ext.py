@@ -44,6 +44,15 @@ class Ext:
     def __setattr__(self, name, value):
         raise AttributeError("Ext is immutable")
 
+    def __reduce__(self):
+        return (Ext, self.c)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
     # -- comparisons ---------------------------------------------------------------------
     def __eq__(self, other) -> bool:
         if isinstance(other, Ext):

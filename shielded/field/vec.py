@@ -24,6 +24,8 @@ _WM = np.uint64(to_mont_int(W))
 def as_field_array(values, what: str = "values") -> np.ndarray:
     """Convert ints / an array to a canonical uint32 array, raising ParameterError if out of range."""
     arr = np.asarray(values)
+    if arr.size == 0:
+        return np.zeros(arr.shape, DTYPE)
     if arr.dtype == DTYPE:
         if arr.size and int(arr.max()) >= P:
             raise ParameterError(f"{what}: elements must be < p")

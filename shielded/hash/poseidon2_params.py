@@ -19,7 +19,7 @@ WIDTHS = (16, 24)
 RATE = 8
 """Sponge rate for width 16 (capacity 8 elements = 248 bits, DESIGN.md)."""
 
-_TOKEN = re.compile(r"^(-?)(?:(\d+)|1/(\d+)|1/2\^(\d+))$")
+_TOKEN = re.compile(r"^(-?)(?:([0-9]+)|1/([0-9]+)|1/2\^([0-9]+))$", re.ASCII)
 
 
 def parse_diagonal(text: str) -> list[int]:

@@ -74,6 +74,7 @@ def compress(left: Sequence[int], right: Sequence[int]) -> Digest:
 
 _LANES = 128
 _R2 = np.uint64(R2_MOD_P)
+_PP = np.uint64(P)
 _ONE = np.uint64(1)
 
 
@@ -87,6 +88,7 @@ def _hash_columns(mat, salt, tag, ext_init, internal, ext_final, diag):
     out = np.empty((n, 8), np.uint32)
     blocks = max(1, (total + 7) // 8)
     nchunks = (n + _LANES - 1) // _LANES
+    bad = np.zeros(nchunks, np.uint8)
     tag_m = mmul(np.uint64(tag), _R2)
     len_m = mmul(np.uint64(total), _R2)
     for ch in nb.prange(nchunks):
@@ -101,10 +103,16 @@ def _hash_columns(mat, salt, tag, ext_init, internal, ext_final, diag):
                 col = b * 8 + i
                 if col < c_main:
                     for l in range(lanes):
-                        st[i, l] = mmul(np.uint64(mat[col, start + l]), _R2)
+                        x = np.uint64(mat[col, start + l])
+                        if x >= _PP:
+                            bad[ch] = 1
+                        st[i, l] = mmul(x, _R2)
                 elif col < total:
                     for l in range(lanes):
-                        st[i, l] = mmul(np.uint64(salt[col - c_main, start + l]), _R2)
+                        x = np.uint64(salt[col - c_main, start + l])
+                        if x >= _PP:
+                            bad[ch] = 1
+                        st[i, l] = mmul(x, _R2)
                 else:
                     for l in range(lanes):
                         st[i, l] = 0
@@ -112,7 +120,7 @@ def _hash_columns(mat, salt, tag, ext_init, internal, ext_final, diag):
         for i in range(8):
             for l in range(lanes):
                 out[start + l, i] = mmul(st[i, l], _ONE)
-    return out
+    return out, bad.any()
 
 
 @nb.njit(parallel=True, cache=True)
@@ -147,7 +155,10 @@ def hash_columns(mat: np.ndarray, tag: int, salt: np.ndarray | None = None) -> n
     salt_arr = np.zeros((0, n), np.uint32) if salt is None else np.ascontiguousarray(salt, dtype=np.uint32)
     if salt_arr.shape[1] != n:
         raise ParameterError("salt must have one column per leaf")
-    return _hash_columns(mat, salt_arr, np.uint64(int(tag)), *mont_tables(16))
+    out, bad = _hash_columns(mat, salt_arr, np.uint64(int(tag)), *mont_tables(16))
+    if bad:
+        raise ParameterError("hash_columns: elements must be canonical (< p)")
+    return out
 
 
 def compress_pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -156,4 +167,7 @@ def compress_pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     right = np.ascontiguousarray(right, dtype=np.uint32)
     if left.shape != right.shape or left.ndim != 2 or left.shape[1] != DIGEST_LEN:
         raise ParameterError("compress_pairs takes two (n, 8) arrays")
+    for arr in (left, right):
+        if arr.size and int(arr.max()) >= P:
+            raise ParameterError("compress_pairs: elements must be canonical (< p)")
     return _compress_pairs(left, right, *mont_tables(16))

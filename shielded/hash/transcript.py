@@ -86,7 +86,10 @@ class PoseidonTranscript:
         self.absorb_elements([c for v in values for c in v.c])
 
     def absorb_digest(self, digest: Sequence[int]) -> None:
-        self.absorb_elements(list(digest))
+        digest = list(digest)
+        if len(digest) != 8:
+            raise ParameterError(f"a Poseidon2 digest is 8 elements, got {len(digest)}")
+        self.absorb_elements(digest)
 
     def squeeze_base(self) -> int:
         if self.inputs or not self.outputs:

@@ -23,6 +23,10 @@ class ProofConfig:
     num_constants: int = 4
     zk: bool = False
     fri: FriConfig = field(default_factory=FriConfig)
+    min_security_bits: int = 0
+    """Policy, not part of the proof format: setup() refuses a circuit whose conjectured security
+    (SPEC.md, "Security") is below this.  Every preset used to claim a result sets 100; test
+    configurations with fewer queries leave it at 0."""
 
     def __post_init__(self):
         if not P2_ROUTED <= self.num_routed <= self.num_wires:

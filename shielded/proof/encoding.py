@@ -22,6 +22,7 @@ from shielded.commit.fri import FriProof, PcsProof, TreeOpening
 from shielded.commit.merkle import BatchOpening
 from shielded.errors import EncodingError
 from shielded.field.ext import Ext
+from shielded.field.koalabear import P
 from shielded.proof.encoding_util import Reader, Writer
 from shielded.proof.proof import Proof
 
@@ -146,6 +147,8 @@ def decode_proof(data: bytes, vk) -> Proof:
         raise EncodingError(f"proof: final polynomial has {fl} coefficients, expected {final_len}")
     fp = r.elements(4 * fl, "final polynomial").reshape(fl, 4)
     nonce = r.u32("proof-of-work nonce")
+    if nonce >= P:
+        raise EncodingError("proof: proof-of-work nonce is not a field element (>= p)")
     layers = []
     log_n = log_domain
     for k, ab in enumerate(schedule):

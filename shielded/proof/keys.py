@@ -185,8 +185,14 @@ class ProvingKey:
 
 def setup(circuit) -> tuple[ProvingKey, VerifyingKey]:
     """Commit to the preprocessed columns and compile the constraint tape."""
+    from shielded.commit.security import security_report
     from shielded.proof.prover import build_constraint_tape
     cfg = circuit.config
+    if cfg.min_security_bits:
+        rep = security_report(cfg.fri, circuit.log_n, num_routed=cfg.num_routed)
+        if rep["conjectured_bits"] < cfg.min_security_bits:
+            raise ParameterError(f"conjectured security {rep['conjectured_bits']} bits at 2^{circuit.log_n} rows "
+                                 f"is below the required {cfg.min_security_bits}: {rep['conjectured_terms']}")
     pre = circuit.preprocessed()
     lde = coset_lde(pre, 1 << cfg.fri.log_blowup)
     batch = commit_batch(cfg.fri, lde)

@@ -39,6 +39,13 @@ def _check_shapes(vk, public_inputs, proof) -> None:
             raise VerificationError(f"{name} has shape {cap.shape}, expected {(cap_len, width)}")
     if proof.openings.shape != (L.total_columns, 4) or proof.openings_next.shape != (4, 4):
         raise VerificationError("openings have the wrong shape")
+    for name, arr in (("openings", proof.openings), ("openings at omega*zeta", proof.openings_next)):
+        if int(np.max(arr)) >= P or int(np.min(arr)) < 0:
+            raise VerificationError(f"{name}: a value is not a canonical field element")
+    if fri.hash == "poseidon2":
+        for name in ("wires_cap", "perm_cap", "quotient_cap"):
+            if int(getattr(proof, name).max()) >= P:
+                raise VerificationError(f"{name}: a digest element is not canonical")
 
 
 def verify_with_context(ctx, vk, public_inputs, proof) -> None:
