@@ -138,3 +138,15 @@ def verify_batch(hasher, cap: np.ndarray, log_leaves: int, indices, leaf_digests
     if pos != sibs.shape[0]:
         return False
     return all(np.array_equal(nodes[i], cap[i]) for i in known)
+
+
+def root_from_path(leaf, index: int, siblings) -> tuple[int, ...]:
+    """Plain Merkle root from a leaf digest, its index and the sibling digests from the bottom up
+    (Poseidon2 compression; bit i of the index says whether the node at level i is a right child).
+    The twin of circuits.gadgets.merkle.merkle_root."""
+    from shielded.hash.sponge import compress
+    cur = tuple(int(x) for x in leaf)
+    for level, sib in enumerate(siblings):
+        sib = tuple(int(x) for x in sib)
+        cur = compress(sib, cur) if (index >> level) & 1 else compress(cur, sib)
+    return cur

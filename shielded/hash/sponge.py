@@ -40,7 +40,15 @@ class Tag(IntEnum):
     MERKLE_LEAF = 1
     TRANSCRIPT = 2
     CIRCUIT_DIGEST = 3
-    # protocol tags (SPEC.md, protocol part) start at 16
+    # protocol (SPEC.md, Part II)
+    KEY_ASK = 16          # spending key -> spend authorising key
+    KEY_NK = 17           # spending key -> nullifier key
+    AK = 18               # ask -> its public commitment ak
+    OWNER = 19            # (ak, nk) -> owner digest
+    NOTE_COMMITMENT = 20  # note -> commitment
+    NOTE_LEAF = 21        # commitment -> note-tree leaf
+    NULLIFIER = 22        # (nk, commitment, position) -> nullifier
+    CIPHERTEXTS = 23      # a transaction's ciphertexts -> the digest its proof binds
 
 
 def _initial_state(tag: int, length: int) -> list[int]:

@@ -1,0 +1,42 @@
+"""Presets (SPEC.md, Part II, "Presets").
+
+``REAL`` is what the system runs and what every result is claimed for: tree depth 32, hiding on,
+FRI at 100 conjectured bits (setup() enforces it).  ``SMALL`` keeps the real proof parameters but a
+depth-8 tree, for tests that prove.  ``INSECURE_TEST`` (depth 8, 8 FRI queries, 4-bit proof of
+work, about 28 bits) exists only to make property tests fast; it is never used for acceptance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shielded.commit.fri import FriConfig
+from shielded.errors import ParameterError
+from shielded.proof.config import ProofConfig
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    tree_depth: int
+    root_window: int
+    proof: ProofConfig
+
+    @property
+    def insecure(self) -> bool:
+        return self.proof.min_security_bits < 100
+
+
+REAL = Preset("real", 32, 100, ProofConfig(zk=True, fri=FriConfig.for_security(), min_security_bits=100))
+SMALL = Preset("small", 8, 16, ProofConfig(zk=True, fri=FriConfig.for_security(), min_security_bits=100))
+INSECURE_TEST = Preset("insecure-test", 8, 16,
+                       ProofConfig(zk=True, fri=FriConfig(log_blowup=3, num_queries=8, pow_bits=4)))
+
+PRESETS = {p.name: p for p in (REAL, SMALL, INSECURE_TEST)}
+
+
+def preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ParameterError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}") from None

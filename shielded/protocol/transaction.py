@@ -1,0 +1,354 @@
+"""Transactions: building, verifying, scanning, and the wire format (SPEC.md, Part II,
+"Transactions").
+
+A transaction carries the join-split's public values, two note ciphertexts and the proof.  The
+69 public inputs of the proof are derived from the typed fields (amounts as 16-bit limbs, the L1
+address as 20-bit limbs) plus the ciphertext hash, H(CIPHERTEXTS, both ciphertexts packed 3
+bytes per element), so the proof binds every field including the ciphertexts.
+
+Bytes, version 1 (1029 bytes + proof):
+    "SHTX" u8 version  root(32) nf_0(32) nf_1(32) cm_0(32) cm_1(32)
+    u64 public_value_in  u64 public_value_out  u32 asset  public_owner(20)  u64 fee
+    ciphertext_0(237) ciphertext_1(237)  u32 proof_length  proof
+JSON: the same fields, digests and byte strings as 0x-hex, amounts as decimal strings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from circuits.gadgets.arith import address_limbs, u64_limbs
+from circuits.joinsplit import (NUM_INPUTS, NUM_OUTPUTS, NUM_PUBLIC_INPUTS, InputWitness, OutputWitness,
+                                assignment, build_joinsplit)
+from shielded.commit.merkle import root_from_path
+from shielded.errors import EncodingError, ParameterError, ShieldedError, VerificationError
+from shielded.hash.sponge import Tag, hash_elements
+from shielded.proof.encoding import decode_proof, encode_proof
+from shielded.proof.encoding_util import Reader, Writer
+from shielded.proof.keys import setup
+from shielded.proof.prover import prove
+from shielded.proof.verifier import verify
+from shielded.proof.witness import generate_witness
+from shielded.protocol.address import Address
+from shielded.protocol.encoding import Digest, bytes_to_elements, check_digest, digest_from_bytes, digest_to_bytes
+from shielded.protocol.encryption import (CIPHERTEXT_LEN, DecryptedNote, DecryptionError, encrypt_note,
+                                          try_decrypt_incoming, try_recover_outgoing)
+from shielded.protocol.keys import SpendingKey
+from shielded.protocol.note import MAX_ASSET, Note, derive_nullifier, note_commitment, note_leaf, random_rcm
+from shielded.protocol.params import Preset
+
+TX_MAGIC = b"SHTX"
+TX_VERSION = 1
+MAX_PROOF_BYTES = 1 << 20
+U64 = 1 << 64
+
+
+class TransactionError(ShieldedError):
+    """A transaction cannot be built as requested (the message says which rule fails)."""
+
+
+@dataclass(frozen=True)
+class Transaction:
+    root: Digest
+    nullifiers: tuple[Digest, Digest]
+    commitments: tuple[Digest, Digest]
+    public_value_in: int
+    public_value_out: int
+    asset: int
+    public_owner: int
+    fee: int
+    ciphertexts: tuple[bytes, bytes]
+    proof: bytes
+
+    def __post_init__(self):
+        check_digest(self.root, "root")
+        for d in self.nullifiers + self.commitments:
+            check_digest(d, "nullifier/commitment")
+        if len(self.nullifiers) != 2 or len(self.commitments) != 2 or len(self.ciphertexts) != 2:
+            raise EncodingError("a transaction has exactly 2 nullifiers, 2 commitments and 2 ciphertexts")
+        for name in ("public_value_in", "public_value_out", "fee"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < U64:
+                raise EncodingError(f"{name} must be in [0, 2^64), got {v!r}")
+        if not isinstance(self.asset, int) or not 0 <= self.asset < MAX_ASSET:
+            raise EncodingError(f"asset must be in [0, 2^30), got {self.asset!r}")
+        if not isinstance(self.public_owner, int) or not 0 <= self.public_owner < 1 << 160:
+            raise EncodingError("public_owner must be a 160-bit L1 address")
+        for ct in self.ciphertexts:
+            if not isinstance(ct, (bytes, bytearray)) or len(ct) != CIPHERTEXT_LEN:
+                raise EncodingError(f"each ciphertext is {CIPHERTEXT_LEN} bytes")
+
+    # -- public inputs ------------------------------------------------------------------------
+    def ciphertext_hash(self) -> Digest:
+        return ciphertext_hash(self.ciphertexts)
+
+    def public_inputs(self) -> list[int]:
+        return public_inputs(self.root, self.nullifiers, self.commitments, self.public_value_in,
+                             self.public_value_out, self.asset, self.public_owner, self.fee,
+                             self.ciphertext_hash())
+
+    # -- bytes ---------------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        w = Writer()
+        w.raw(TX_MAGIC)
+        w.u8(TX_VERSION)
+        for d in (self.root,) + self.nullifiers + self.commitments:
+            w.raw(digest_to_bytes(d))
+        w.raw(self.public_value_in.to_bytes(8, "big"))
+        w.raw(self.public_value_out.to_bytes(8, "big"))
+        w.u32(self.asset)
+        w.raw(self.public_owner.to_bytes(20, "big"))
+        w.raw(self.fee.to_bytes(8, "big"))
+        for ct in self.ciphertexts:
+            w.raw(ct)
+        w.u32(len(self.proof))
+        w.raw(self.proof)
+        return w.bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Transaction":
+        r = Reader(data, "transaction")
+        if r.raw(4, "magic") != TX_MAGIC:
+            raise EncodingError("transaction: bad magic (not a shielded transaction)")
+        version = r.u8("version")
+        if version != TX_VERSION:
+            raise EncodingError(f"transaction: unsupported version {version}")
+        root = digest_from_bytes(r.raw(32, "root"), "root")
+        nfs = tuple(digest_from_bytes(r.raw(32, "nullifier"), "nullifier") for _ in range(2))
+        cms = tuple(digest_from_bytes(r.raw(32, "commitment"), "commitment") for _ in range(2))
+        pin = int.from_bytes(r.raw(8, "public_value_in"), "big")
+        pout = int.from_bytes(r.raw(8, "public_value_out"), "big")
+        asset = r.u32("asset")
+        owner = int.from_bytes(r.raw(20, "public_owner"), "big")
+        fee = int.from_bytes(r.raw(8, "fee"), "big")
+        cts = tuple(r.raw(CIPHERTEXT_LEN, "ciphertext") for _ in range(2))
+        proof = r.raw(r.count("proof length", MAX_PROOF_BYTES), "proof")
+        r.expect_end()
+        return cls(root, nfs, cms, pin, pout, asset, owner, fee, cts, proof)
+
+    # -- JSON ----------------------------------------------------------------------------------
+    def to_json(self) -> str:
+        hx = lambda b: "0x" + bytes(b).hex()
+        return json.dumps({
+            "version": TX_VERSION,
+            "root": hx(digest_to_bytes(self.root)),
+            "nullifiers": [hx(digest_to_bytes(d)) for d in self.nullifiers],
+            "commitments": [hx(digest_to_bytes(d)) for d in self.commitments],
+            "public_value_in": str(self.public_value_in),
+            "public_value_out": str(self.public_value_out),
+            "asset": self.asset,
+            "public_owner": hx(self.public_owner.to_bytes(20, "big")),
+            "fee": str(self.fee),
+            "ciphertexts": [hx(c) for c in self.ciphertexts],
+            "proof": hx(self.proof),
+        }, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Transaction":
+        try:
+            obj = json.loads(text)
+        except (ValueError, TypeError) as e:
+            raise EncodingError(f"transaction JSON: {e}") from None
+        if not isinstance(obj, dict):
+            raise EncodingError("transaction JSON: expected an object")
+        keys = {"version", "root", "nullifiers", "commitments", "public_value_in", "public_value_out", "asset",
+                "public_owner", "fee", "ciphertexts", "proof"}
+        if set(obj) != keys:
+            raise EncodingError(f"transaction JSON: fields must be exactly {sorted(keys)}")
+        if obj["version"] != TX_VERSION:
+            raise EncodingError(f"transaction JSON: unsupported version {obj['version']!r}")
+
+        def unhex(v, what, length=None):
+            if not isinstance(v, str) or not v.startswith("0x"):
+                raise EncodingError(f"transaction JSON: {what} must be a 0x-hex string")
+            try:
+                b = bytes.fromhex(v[2:])
+            except ValueError:
+                raise EncodingError(f"transaction JSON: {what} is not valid hex") from None
+            if length is not None and len(b) != length:
+                raise EncodingError(f"transaction JSON: {what} must be {length} bytes")
+            return b
+
+        def amount(v, what):
+            if not isinstance(v, str) or not v.isdigit() or len(v) > 20:
+                raise EncodingError(f"transaction JSON: {what} must be a decimal string")
+            return int(v)
+
+        def pair(v, what):
+            if not isinstance(v, list) or len(v) != 2:
+                raise EncodingError(f"transaction JSON: {what} must be a list of 2")
+            return v
+
+        if not isinstance(obj["asset"], int) or isinstance(obj["asset"], bool):
+            raise EncodingError("transaction JSON: asset must be an integer")
+        return cls(
+            digest_from_bytes(unhex(obj["root"], "root", 32), "root"),
+            tuple(digest_from_bytes(unhex(x, "nullifier", 32), "nullifier") for x in pair(obj["nullifiers"], "nullifiers")),
+            tuple(digest_from_bytes(unhex(x, "commitment", 32), "commitment") for x in pair(obj["commitments"], "commitments")),
+            amount(obj["public_value_in"], "public_value_in"), amount(obj["public_value_out"], "public_value_out"),
+            obj["asset"], int.from_bytes(unhex(obj["public_owner"], "public_owner", 20), "big"),
+            amount(obj["fee"], "fee"),
+            tuple(unhex(x, "ciphertext", CIPHERTEXT_LEN) for x in pair(obj["ciphertexts"], "ciphertexts")),
+            unhex(obj["proof"], "proof"))
+
+
+def ciphertext_hash(ciphertexts: Sequence[bytes]) -> Digest:
+    return hash_elements(Tag.CIPHERTEXTS, bytes_to_elements(b"".join(ciphertexts)))
+
+
+def public_inputs(root, nullifiers, commitments, public_value_in, public_value_out, asset, public_owner,
+                  fee, ct_hash) -> list[int]:
+    out = list(root) + list(nullifiers[0]) + list(nullifiers[1]) + list(commitments[0]) + list(commitments[1])
+    out += u64_limbs(public_value_in) + u64_limbs(public_value_out) + [asset]
+    out += address_limbs(public_owner) + u64_limbs(fee) + list(ct_hash)
+    assert len(out) == NUM_PUBLIC_INPUTS
+    return out
+
+
+# -- prover / verifier keys ---------------------------------------------------------------------
+
+@dataclass
+class JoinSplitSystem:
+    """The join-split circuit of a preset with its keys (built once per process)."""
+
+    preset: Preset
+    js: object
+    pk: object
+    vk: object
+
+
+@lru_cache(maxsize=None)
+def joinsplit_system(preset: Preset) -> JoinSplitSystem:
+    js = build_joinsplit(preset.tree_depth, preset.proof)
+    pk, vk = setup(js.circuit)
+    return JoinSplitSystem(preset, js, pk, vk)
+
+
+# -- building ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Spend:
+    """An owned note to spend, with its position and current path (siblings bottom-up)."""
+
+    note: Note
+    position: int
+    path: Sequence[Digest]
+
+
+@dataclass(frozen=True)
+class Output:
+    address: Address
+    value: int
+    memo: bytes = b""
+
+
+def _dummy_spend(asset: int, depth: int):
+    key = SpendingKey.generate()
+    note = Note(asset, 0, key.owner, random_rcm())
+    position = int.from_bytes(os.urandom(4), "big") % (1 << depth)
+    return key, Spend(note, position, [(0,) * 8] * depth)
+
+
+def build_transaction(system: JoinSplitSystem, key: SpendingKey, spends: Sequence[Spend],
+                      outputs: Sequence[Output], root: Digest, asset: int, fee: int = 0,
+                      public_value_in: int = 0, public_value_out: int = 0, public_owner: int = 0,
+                      rng=None, progress: Callable | None = None) -> Transaction:
+    """Build and prove a transaction: spends and outputs are padded with dummies to 2 + 2.
+    Raises TransactionError naming the rule a request breaks (ownership, asset, stale path,
+    duplicate note, balance) before any proving."""
+    depth = system.preset.tree_depth
+    if len(spends) > NUM_INPUTS or len(outputs) > NUM_OUTPUTS:
+        raise TransactionError(f"at most {NUM_INPUTS} spends and {NUM_OUTPUTS} outputs per transaction")
+    for name, v in (("fee", fee), ("public_value_in", public_value_in), ("public_value_out", public_value_out)):
+        if not isinstance(v, int) or not 0 <= v < U64:
+            raise TransactionError(f"{name} must be in [0, 2^64), got {v!r}")
+    if not 0 <= public_owner < 1 << 160:
+        raise TransactionError("public_owner must be a 160-bit address")
+    if (public_value_in or public_value_out) and public_owner == 0:
+        raise TransactionError("a deposit or withdrawal needs a public owner (L1 address)")
+    owner = key.owner
+    keyed = []
+    seen = set()
+    for s in spends:
+        if s.note.owner != owner:
+            raise TransactionError("a spent note does not belong to this spending key")
+        if s.note.asset != asset:
+            raise TransactionError(f"a spent note is of asset {s.note.asset}, the transaction of {asset}")
+        if not 0 <= s.position < 1 << depth or len(s.path) != depth:
+            raise TransactionError(f"a spend needs a position < 2^{depth} and {depth} path siblings")
+        cm = note_commitment(s.note)
+        if root_from_path(note_leaf(cm), s.position, s.path) != tuple(root):
+            raise TransactionError("a spend's path does not lead to the given root (stale witness?)")
+        if (cm, s.position) in seen:
+            raise TransactionError("the same note is spent twice")
+        seen.add((cm, s.position))
+        keyed.append((key, s))
+    for o in outputs:
+        if not isinstance(o.value, int) or not 0 <= o.value < U64:
+            raise TransactionError(f"output value must be in [0, 2^64), got {o.value!r}")
+    total_in = sum(s.note.value for s in spends) + public_value_in
+    total_out = sum(o.value for o in outputs) + public_value_out + fee
+    if total_in != total_out:
+        raise TransactionError(f"inputs {total_in} (notes + public in) do not equal outputs {total_out} "
+                               f"(notes + public out + fee)")
+    while len(keyed) < NUM_INPUTS:
+        keyed.append(_dummy_spend(asset, depth))
+    outs = list(outputs)
+    out_ovks = [key.ovk] * len(outs)
+    while len(outs) < NUM_OUTPUTS:
+        dummy = SpendingKey.generate()
+        outs.append(Output(dummy.address(), 0))
+        out_ovks.append(os.urandom(32))
+
+    nullifiers, in_wit = [], []
+    for k, s in keyed:
+        cm = note_commitment(s.note)
+        nullifiers.append(derive_nullifier(k.nk, cm, s.position))
+        in_wit.append(InputWitness(k.ask, k.nk, u64_limbs(s.note.value), s.note.rcm, s.position, s.path))
+    notes = [Note(asset, o.value, o.address.owner, random_rcm()) for o in outs]
+    commitments = [note_commitment(n) for n in notes]
+    ciphertexts = [encrypt_note(n, o.address, ovk, o.memo) for n, o, ovk in zip(notes, outs, out_ovks)]
+    out_wit = [OutputWitness(n.owner, u64_limbs(n.value), n.rcm) for n in notes]
+    pub = public_inputs(root, nullifiers, commitments, public_value_in, public_value_out, asset,
+                        public_owner, fee, ciphertext_hash(ciphertexts))
+    js = system.js
+    witness = generate_witness(js.circuit, assignment(js, pub, in_wit, out_wit))
+    proof, _ = prove(system.pk, witness, rng=rng, progress=progress)
+    return Transaction(tuple(root), tuple(nullifiers), tuple(commitments), public_value_in, public_value_out,
+                       asset, public_owner, fee, tuple(ciphertexts), encode_proof(proof, system.vk))
+
+
+# -- verifying and scanning ---------------------------------------------------------------------
+
+def verify_transaction(system: JoinSplitSystem, tx: Transaction) -> None:
+    """Check the proof against every public field; raises VerificationError or EncodingError."""
+    if tx.nullifiers[0] == tx.nullifiers[1]:
+        raise VerificationError("the transaction spends the same nullifier twice")
+    proof = decode_proof(tx.proof, system.vk)
+    verify(system.vk, tx.public_inputs(), proof)
+
+
+def scan_incoming(ivk: bytes, owner: Digest, tx: Transaction) -> list[tuple[int, DecryptedNote]]:
+    """(output index, note) for every output of ``tx`` addressed to this incoming viewing key."""
+    found = []
+    for i, (cm, ct) in enumerate(zip(tx.commitments, tx.ciphertexts)):
+        try:
+            found.append((i, try_decrypt_incoming(ivk, owner, cm, ct)))
+        except DecryptionError:
+            continue
+    return found
+
+
+def scan_outgoing(ovk: bytes, tx: Transaction) -> list[tuple[int, DecryptedNote]]:
+    found = []
+    for i, (cm, ct) in enumerate(zip(tx.commitments, tx.ciphertexts)):
+        try:
+            found.append((i, try_recover_outgoing(ovk, cm, ct)))
+        except DecryptionError:
+            continue
+    return found
