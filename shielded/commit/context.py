@@ -188,10 +188,18 @@ class IndexLanes:
 
 
 class NativeContext:
-    """Runs the verifier on numbers."""
+    """Runs the verifier on numbers.  ``fast`` selects the compiled constraint evaluator (the
+    tape over extension registers) instead of the generic reference evaluation."""
 
-    def __init__(self, transcript):
+    def __init__(self, transcript, fast: bool = True):
         self.transcript = transcript
+        self.fast = fast
+
+    def combine_constraints(self, vk, inputs, alpha):
+        from shielded.proof.verifier import combine_constraints_generic, combine_constraints_tape
+        if self.fast:
+            return combine_constraints_tape(vk, inputs, alpha)
+        return combine_constraints_generic(vk, inputs, alpha)
 
     # -- assertions ------------------------------------------------------------------------
     def assert_eq(self, a, b, what: str) -> None:

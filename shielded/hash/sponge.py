@@ -24,7 +24,7 @@ import numpy as np
 from shielded.errors import ParameterError
 from shielded.field.koalabear import P, check_elements
 from shielded.field.mont import R2_MOD_P, madd, mmul
-from shielded.hash.poseidon2 import mont_tables, permute, permute_soa
+from shielded.hash.poseidon2 import absorb_blocks, mont_tables, permute, permute_soa
 
 WIDTH = 16
 RATE = 8
@@ -57,8 +57,8 @@ def _initial_state(tag: int, length: int) -> list[int]:
     return [0] * RATE + [tag, length] + [0] * (WIDTH - RATE - 2)
 
 
-def hash_elements(tag: int, inputs: Sequence[int]) -> Digest:
-    """Sponge digest of a sequence of canonical field elements under ``tag``."""
+def hash_elements_reference(tag: int, inputs: Sequence[int]) -> Digest:
+    """The sponge on the plain permutation (reference path)."""
     inputs = check_elements(inputs, "inputs")
     state = _initial_state(int(tag), len(inputs))
     blocks = max(1, -(-len(inputs) // RATE))
@@ -67,6 +67,18 @@ def hash_elements(tag: int, inputs: Sequence[int]) -> Digest:
         state[:RATE] = chunk + [0] * (RATE - len(chunk))
         state = permute(state)
     return tuple(state[:DIGEST_LEN])
+
+
+def hash_elements(tag: int, inputs: Sequence[int]) -> Digest:
+    """Sponge digest of a sequence of canonical field elements under ``tag`` (fast path: every
+    block in one numba call; equal to hash_elements_reference, which the tests check)."""
+    inputs = check_elements(inputs, "inputs")
+    state = np.array(_initial_state(int(tag), len(inputs)), np.uint32)
+    blocks = max(1, -(-len(inputs) // RATE))
+    padded = np.zeros(blocks * RATE, np.uint32)
+    padded[:len(inputs)] = inputs
+    out = absorb_blocks(state, padded.reshape(blocks, RATE))
+    return tuple(int(x) for x in out[:DIGEST_LEN])
 
 
 def compress(left: Sequence[int], right: Sequence[int]) -> Digest:

@@ -21,6 +21,7 @@ import numba as nb
 import numpy as np
 
 from shielded.field.koalabear import P
+from shielded.field.vec import ext_mmul
 from shielded.field.mont import R2_MOD_P, madd, mmul, msub, to_mont_int
 
 OP_LOAD, OP_CONST, OP_ADD, OP_SUB, OP_MUL, OP_OUT, OP_PARAM = 0, 1, 2, 3, 4, 5, 6
@@ -259,3 +260,73 @@ def _run(prog, consts, params, inputs, alphas, num_regs, num_outputs, chunk, acc
                 for l in range(ln):
                     acc_out[start + l, c] = mmul(acc[c, l], _ONE)
     return acc_out, each_out
+
+
+# -- evaluation at one extension-field point (the native verifier) ------------------------------
+
+def run_ext_combination(tape: CompiledTape, inputs, params, alpha_powers) -> list:
+    """Evaluate every output at one point where the inputs are extension elements and return
+    C_j = sum_t (alpha^t)_j * output_t for j < 4 (the combination of SPEC.md, "Combination").
+
+    inputs: (columns, 4) canonical; params: base-field ints; alpha_powers: (outputs, 4)."""
+    im = _mont_rows(np.ascontiguousarray(inputs, np.uint32))
+    pm = np.array([to_mont_int(int(x) % P) for x in params], np.uint64)
+    am = _mont_rows(np.ascontiguousarray(alpha_powers, np.uint32))
+    return _run_ext(tape.program, tape.consts, pm, im, am, tape.num_regs)
+
+
+@nb.njit(cache=True)
+def _mont_rows(a):
+    out = np.empty(a.shape, np.uint64)
+    for i in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            out[i, k] = mmul(np.uint64(a[i, k]), _R2)
+    return out
+
+
+@nb.njit(cache=True)
+def _run_ext(prog, consts, params, inputs, alphas, num_regs):
+    regs = np.zeros((num_regs, 4), np.uint64)
+    acc = np.zeros((4, 4), np.uint64)   # acc[j] = C_j (an extension element)
+    z = np.uint64(0)
+    for k in range(prog.shape[0]):
+        op = prog[k, 0]
+        d = prog[k, 1]
+        a = prog[k, 2]
+        b = prog[k, 3]
+        if op == 4:  # mul
+            c0, c1, c2, c3 = ext_mmul(regs[a, 0], regs[a, 1], regs[a, 2], regs[a, 3],
+                                      regs[b, 0], regs[b, 1], regs[b, 2], regs[b, 3])
+            regs[d, 0] = c0
+            regs[d, 1] = c1
+            regs[d, 2] = c2
+            regs[d, 3] = c3
+        elif op == 2:
+            for c in range(4):
+                regs[d, c] = madd(regs[a, c], regs[b, c])
+        elif op == 3:
+            for c in range(4):
+                regs[d, c] = msub(regs[a, c], regs[b, c])
+        elif op == 0:
+            for c in range(4):
+                regs[d, c] = inputs[a, c]
+        elif op == 1:
+            regs[d, 0] = consts[a]
+            regs[d, 1] = z
+            regs[d, 2] = z
+            regs[d, 3] = z
+        elif op == 6:
+            regs[d, 0] = params[a]
+            regs[d, 1] = z
+            regs[d, 2] = z
+            regs[d, 3] = z
+        else:  # output b: acc[j] += (alpha^b)_j * reg
+            for j in range(4):
+                al = alphas[b, j]
+                for c in range(4):
+                    acc[j, c] = madd(acc[j, c], mmul(regs[a, c], al))
+    out = np.empty((4, 4), np.uint32)
+    for j in range(4):
+        for c in range(4):
+            out[j, c] = mmul(acc[j, c], np.uint64(1))
+    return out

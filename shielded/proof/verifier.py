@@ -23,6 +23,53 @@ from shielded.proof.constraints import ConstraintInputs, constraint_terms
 from shielded.proof.prover import opening_claims
 
 
+def combine_constraints_generic(vk, inputs: ConstraintInputs, alpha):
+    """C_j = sum_t (alpha^t)_j c_t for j < 4, evaluating constraint_terms with the values given
+    (the reference path, and the one an in-circuit context uses)."""
+    terms = constraint_terms(vk.gates, vk.config.num_routed, inputs)
+    combined = [0, 0, 0, 0]
+    a = ONE
+    for term in terms:
+        for j in range(4):
+            if a.c[j]:
+                combined[j] = combined[j] + term * a.c[j]
+        a = a * alpha
+    return combined
+
+
+def combine_constraints_tape(vk, inputs: ConstraintInputs, alpha) -> list[Ext]:
+    """The same combination through the compiled constraint tape, over extension registers
+    (the native fast path; tests check it equals the generic one)."""
+    from shielded.poly.evaluate import ext_powers_array
+    from shielded.proof.prover import build_constraint_tape
+    from shielded.proof.tape import run_ext_combination
+    tape = _tape_for(vk)
+    L = vk.layout
+    K, S, R = L.num_constants, L.num_selectors, L.num_routed
+    cols = (list(inputs.wires) + list(inputs.constants) + list(inputs.selectors) + list(inputs.sigmas)
+            + [inputs.active, inputs.x] + list(inputs.z.c) + [c for h in inputs.helpers for c in h.c]
+            + list(inputs.z_next.c) + [inputs.l_first, inputs.l_last] + list(inputs.l_pi))
+    arr = np.array([e.c for e in cols], np.uint32)
+    params = list(inputs.beta.c) + list(inputs.gamma.c) + [int(x) for x in inputs.public_inputs]
+    out = run_ext_combination(tape, arr, params, ext_powers_array(alpha, vk.num_terms))
+    return [Ext(*map(int, row)) for row in out]
+
+
+_TAPES: dict = {}
+
+
+def _tape_for(vk):
+    """The compiled constraint tape of a verifying key (cached by its digest)."""
+    from shielded.proof.prover import build_constraint_tape
+    key = (vk.config.fri.hash, bytes(np.asarray(vk.digest, np.uint32).tobytes()) if not isinstance(vk.digest, bytes) else vk.digest)
+    tape = _TAPES.get(key)
+    if tape is None:
+        if len(_TAPES) > 64:
+            _TAPES.clear()
+        tape = _TAPES[key] = build_constraint_tape(vk)
+    return tape
+
+
 def _check_shapes(vk, public_inputs, proof) -> None:
     L = vk.layout
     fri = vk.config.fri
@@ -93,14 +140,7 @@ def verify_with_context(ctx, vk, public_inputs, proof) -> None:
         l_pi=[lagrange(r) for r in range(vk.num_pi_rows)],
         public_inputs=[int(x) for x in public_inputs],
         beta=ExtAlg(beta.c), gamma=ExtAlg(gamma.c))
-    terms = constraint_terms(vk.gates, R, inputs)
-    combined = [Ext(), Ext(), Ext(), Ext()]
-    a = ONE
-    for term in terms:
-        for j in range(4):
-            if a.c[j]:
-                combined[j] = combined[j] + term * a.c[j]
-        a = a * alpha
+    combined = ctx.combine_constraints(vk, inputs, alpha)
     step = 3 * n // 4
     shift = zeta ** step
     for j in range(4):
@@ -118,10 +158,11 @@ def verify_with_context(ctx, vk, public_inputs, proof) -> None:
     pcs_verify(ctx, cfg.fri, caps, widths, claims, proof.pcs, vk.log_n)
 
 
-def verify(vk, public_inputs, proof) -> None:
-    """Verify natively; raises VerificationError (with the failed check) if the proof is invalid."""
+def verify(vk, public_inputs, proof, fast: bool = True) -> None:
+    """Verify natively; raises VerificationError (with the failed check) if the proof is invalid.
+    ``fast=False`` evaluates the constraints with the generic reference path."""
     _check_shapes(vk, public_inputs, proof)
-    ctx = NativeContext(new_transcript(vk.config.fri.hash))
+    ctx = NativeContext(new_transcript(vk.config.fri.hash), fast=fast)
     verify_with_context(ctx, vk, public_inputs, proof)
 
 
