@@ -60,9 +60,18 @@ def _cmd_prove_example(args) -> int:
     return 0
 
 
+def _cmd_demo(args) -> int:
+    from shielded.demo import run_demo
+    run_demo(args.preset)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="shielded", description="shielded: private payments rollup tools")
     sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="two wallets: deposit, private payment, withdrawal (all proofs verified)")
+    p.add_argument("--preset", default="real", choices=["real", "small", "insecure-test"])
+    p.set_defaults(func=_cmd_demo)
     p = sub.add_parser("params", help="show FRI parameters and their security")
     p.add_argument("--log-rows", type=int, default=14)
     p.add_argument("--log-blowup", type=int, default=3, choices=[2, 3, 4, 5])

@@ -1,0 +1,1 @@
+"""Wallets: keys, sync (trial decryption, incremental witnesses), coin selection, payments."""
