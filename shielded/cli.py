@@ -61,7 +61,7 @@ def _cmd_prove_example(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from shielded.demo import run_demo
+    from shielded.wallet.demo import run_demo
     run_demo(args.preset)
     return 0
 

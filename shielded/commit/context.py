@@ -188,18 +188,10 @@ class IndexLanes:
 
 
 class NativeContext:
-    """Runs the verifier on numbers.  ``fast`` selects the compiled constraint evaluator (the
-    tape over extension registers) instead of the generic reference evaluation."""
+    """Runs the verifier on numbers."""
 
-    def __init__(self, transcript, fast: bool = True):
+    def __init__(self, transcript):
         self.transcript = transcript
-        self.fast = fast
-
-    def combine_constraints(self, vk, inputs, alpha):
-        from shielded.proof.verifier import combine_constraints_generic, combine_constraints_tape
-        if self.fast:
-            return combine_constraints_tape(vk, inputs, alpha)
-        return combine_constraints_generic(vk, inputs, alpha)
 
     # -- assertions ------------------------------------------------------------------------
     def assert_eq(self, a, b, what: str) -> None:

@@ -113,9 +113,11 @@ class Poseidon2Gen(Generator):
     @classmethod
     def run_batch(cls, gens, wit) -> None:
         from shielded.proof.witness import poseidon2_rows
-        rows = poseidon2_rows([[wit.get(v) for v in g.inputs] for g in gens],
-                              [wit.get(g.swap) if g.swap is not None else 0 for g in gens],
-                              [g.ff for g in gens])
+        swaps = [wit.get(g.swap) if g.swap is not None else 0 for g in gens]
+        for g, s in zip(gens, swaps):
+            if s not in (0, 1):
+                wit.fail(f"the swap flag of the Poseidon2 row {g.row} is {s}, not 0 or 1")
+        rows = poseidon2_rows([[wit.get(v) for v in g.inputs] for g in gens], swaps, [g.ff for g in gens])
         for g, row in zip(gens, rows):
             wit.set_row(g.row, row)
             for v, x in zip(g.outputs, row[P2_OUT:P2_OUT + 16]):

@@ -246,9 +246,11 @@ class Poseidon2Gate(Gate):
 def poseidon2_trace(inputs: Sequence[int], swap: int, ff: int) -> list[int]:
     """Row of a Poseidon2 gate (plain reference; the witness generator uses a batched kernel)."""
     prm = poseidon2_params(16)
-    if swap not in (0, 1) or ff not in (0, 1):
-        raise CircuitError("swap and feed-forward flags must be 0 or 1")
-    s = list(inputs[8:]) + list(inputs[:8]) if swap else list(inputs)
+    if ff not in (0, 1):
+        raise CircuitError("the feed-forward flag must be 0 or 1")
+    # s_i = in_i + swap (in_(i+8) - in_i): for a boolean swap this is the swapped state; a
+    # non-boolean swap (only in deliberately invalid witnesses) follows the same formula
+    s = [(inputs[i] + swap * (inputs[(i + 8) % 16] - inputs[i])) % P for i in range(16)]
     row = [0] * P2_WIRES
     row[P2_IN:P2_IN + 16] = inputs
     row[P2_SWAP] = swap
@@ -286,7 +288,7 @@ def check_gate_fits(gate: Gate, num_wires: int, num_routed: int, num_constants: 
                            f"{MAX_CONSTRAINT_DEGREE - 1} is allowed")
 
 
-_GATE_NAME = __import__("re").compile(r"^([a-z_0-9]+)\(([^)]*)\)$")
+_GATE_NAME = __import__("re").compile(r"^([a-z_0-9]+)\(([^)]*)\)$", __import__("re").ASCII)
 
 
 def gate_from_name(name: str) -> Gate:
@@ -300,8 +302,8 @@ def gate_from_name(name: str) -> Gate:
     for part in filter(None, args.split(",")):
         if "=" in part:
             k, v = part.split("=", 1)
-            if not v.isdigit() or len(v) > 4:
-                raise CircuitError(f"bad gate parameter in {name!r}")
+            if not (v.isascii() and v.isdigit()) or len(v) > 4 or int(v) == 0:
+                raise CircuitError(f"bad gate parameter in {name!r} (a positive decimal integer)")
             params[k] = int(v)
         else:
             flags.add(part)

@@ -14,14 +14,14 @@ from functools import cached_property
 import numpy as np
 
 from shielded.commit.fri import CommittedBatch, FriConfig, commit_batch
-from shielded.errors import EncodingError, ParameterError
+from shielded.errors import EncodingError, ParameterError, ShieldedError
 from shielded.hash.keccak import keccak256
 from shielded.hash.sponge import Tag, hash_elements
 from shielded.poly.ntt import coset_lde
 from shielded.proof.config import NUM_QUOTIENT_CHUNKS, ProofConfig
 from shielded.proof.constraints import count_terms
 from shielded.proof.encoding_util import Reader, Writer
-from shielded.proof.gates import Gate, gate_from_name
+from shielded.proof.gates import Gate, check_gate_fits, gate_from_name
 
 VK_MAGIC = b"SHVK"
 VK_VERSION = 1
@@ -60,7 +60,7 @@ class Layout:
         return sum(self.batch_sizes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VerifyingKey:
     config: ProofConfig
     log_n: int
@@ -70,10 +70,30 @@ class VerifyingKey:
     preprocessed_cap: np.ndarray = field(compare=False)
 
     def __post_init__(self):
-        if not 1 <= self.log_n <= 24:
-            raise ParameterError(f"log_n must be in [1, 24], got {self.log_n}")
+        if not 1 <= self.log_n <= 24 or self.log_n + self.config.fri.log_blowup > 24:
+            raise ParameterError(f"log_n = {self.log_n} is out of range for this configuration")
         if not 0 < self.num_active < (1 << self.log_n):
             raise ParameterError("num_active must be in (0, n)")
+        if self.num_public_inputs > self.num_active * self.config.num_routed:
+            raise ParameterError("more public inputs than the active rows can hold")
+        if len(set(self.gate_names)) != len(self.gate_names) or list(self.gate_names) != sorted(self.gate_names):
+            raise ParameterError("gate names must be distinct and sorted")
+        cfg = self.config
+        for g in self.gates:
+            check_gate_fits(g, cfg.num_wires, cfg.num_routed, cfg.num_constants)
+        log_big = self.log_n + cfg.fri.log_blowup
+        width = cfg.fri.hasher.digest_width
+        expect = (1 << min(cfg.fri.cap_height, log_big), width)
+        if self.preprocessed_cap.shape != expect:
+            raise ParameterError(f"preprocessed cap has shape {self.preprocessed_cap.shape}, expected {expect}")
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, VerifyingKey):
+            return NotImplemented
+        return self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
 
     @cached_property
     def gates(self) -> list[Gate]:
@@ -160,7 +180,7 @@ class VerifyingKey:
             return cls(config, log_n, num_active, num_pi, names, cap)
         except EncodingError:
             raise
-        except Exception as e:  # ParameterError / CircuitError from validation
+        except ShieldedError as e:  # ParameterError / CircuitError from validation
             raise EncodingError(f"verifying key: {e}") from None
 
     @cached_property

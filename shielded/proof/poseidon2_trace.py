@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from shielded.field.mont import R2_MOD_P, madd, mmul
+from shielded.field.mont import R2_MOD_P, madd, mmul, msub
 from shielded.hash.poseidon2 import mont_tables
 from shielded.proof.gates import P2_FULL1, P2_FULL2, P2_IN, P2_OUT, P2_PARTIAL, P2_SWAP, P2_WIRES
 
@@ -39,13 +39,14 @@ def _trace_rows(inputs, swaps, ffs, ext_init, internal, ext_final, diag):
         st = np.empty(16, np.uint64)
         s = np.empty(16, np.uint64)
         tmp = np.empty(4, np.uint64)
-        sw = swaps[r]
+        sw = mmul(np.uint64(swaps[r]), _R2)
         for i in range(16):
             out[r, P2_IN + i] = inputs[r, i]
-            src = (i + 8) % 16 if sw else i
-            s[i] = mmul(np.uint64(inputs[r, src]), _R2)
+            a = mmul(np.uint64(inputs[r, i]), _R2)
+            b = mmul(np.uint64(inputs[r, (i + 8) % 16]), _R2)
+            s[i] = madd(a, mmul(sw, msub(b, a)))     # in_i + swap (in_(i+8) - in_i)
             st[i] = s[i]
-        out[r, P2_SWAP] = sw
+        out[r, P2_SWAP] = swaps[r]
         _external(st, tmp)
         for rnd in range(8):
             if rnd == 4:

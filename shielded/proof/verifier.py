@@ -158,11 +158,25 @@ def verify_with_context(ctx, vk, public_inputs, proof) -> None:
     pcs_verify(ctx, cfg.fri, caps, widths, claims, proof.pcs, vk.log_n)
 
 
+class NativeProofContext(NativeContext):
+    """The native context plus the proof layer's constraint evaluation: the compiled tape over
+    extension registers (fast) or the generic reference evaluation."""
+
+    def __init__(self, transcript, fast: bool = True):
+        super().__init__(transcript)
+        self.fast = fast
+
+    def combine_constraints(self, vk, inputs, alpha):
+        if self.fast:
+            return combine_constraints_tape(vk, inputs, alpha)
+        return combine_constraints_generic(vk, inputs, alpha)
+
+
 def verify(vk, public_inputs, proof, fast: bool = True) -> None:
     """Verify natively; raises VerificationError (with the failed check) if the proof is invalid.
     ``fast=False`` evaluates the constraints with the generic reference path."""
     _check_shapes(vk, public_inputs, proof)
-    ctx = NativeContext(new_transcript(vk.config.fri.hash), fast=fast)
+    ctx = NativeProofContext(new_transcript(vk.config.fri.hash), fast=fast)
     verify_with_context(ctx, vk, public_inputs, proof)
 
 

@@ -131,11 +131,15 @@ def generate_witness(circuit, inputs: Mapping, strict: bool = True) -> Witness:
     conflicts are recorded in ``Witness.problems`` instead of raised (for check-mode tests)."""
     wb = WitnessBuilder(circuit, strict)
     given = set()
+    input_indices = {v.index for v in circuit.inputs}
     for v, x in inputs.items():
-        if not isinstance(x, int) or not 0 <= x < P:
+        index = getattr(v, "index", None)
+        if not isinstance(index, int) or index not in input_indices:
+            raise WitnessError(f"{v!r} is not an input of this circuit")
+        if not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < P:
             raise WitnessError(f"input {v} must be a field element (int in [0, p)), got {x!r}")
         wb.set(v, x)
-        given.add(v.index)
+        given.add(index)
     missing = [v for v in circuit.inputs if v.index not in given]
     if missing:
         raise WitnessError(f"inputs not set: {missing[:5]}{'...' if len(missing) > 5 else ''}")
