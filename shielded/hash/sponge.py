@@ -49,6 +49,8 @@ class Tag(IntEnum):
     NOTE_LEAF = 21        # commitment -> note-tree leaf
     NULLIFIER = 22        # (nk, commitment, position) -> nullifier
     CIPHERTEXTS = 23      # a transaction's ciphertexts -> the digest its proof binds
+    NULLIFIER_LEAF = 24   # indexed nullifier-tree leaf (key, next index, next key)
+    ANCHORS = 25          # the list of anchor roots of a batch
 
 
 def _initial_state(tag: int, length: int) -> list[int]:

@@ -30,6 +30,13 @@ def bytes_to_elements(data: bytes) -> list[int]:
     return [int.from_bytes(padded[i:i + 3], "big") for i in range(0, len(padded), 3)]
 
 
+def check_int(value, lo: int, hi: int, what: str) -> int:
+    """An int in [lo, hi) (bool excluded), else EncodingError naming ``what``."""
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value < hi:
+        raise EncodingError(f"{what} must be an integer in [{lo}, {hi}), got {value!r}")
+    return value
+
+
 def check_digest(d, what: str) -> Digest:
     d = tuple(d)
     if len(d) != 8 or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < P for x in d):

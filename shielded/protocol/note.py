@@ -22,7 +22,7 @@ from circuits.joinsplit import RCM_LEN
 from shielded.errors import EncodingError
 from shielded.field.koalabear import P
 from shielded.hash.sponge import Tag, hash_elements
-from shielded.protocol.encoding import Digest, check_digest
+from shielded.protocol.encoding import Digest, check_digest, check_int
 
 MAX_ASSET = 1 << 30
 MAX_POSITION = 1 << 32
@@ -42,13 +42,11 @@ class Note:
     rcm: tuple[int, ...]
 
     def __post_init__(self):
-        if not isinstance(self.asset, int) or not 0 <= self.asset < MAX_ASSET:
-            raise EncodingError(f"note asset must be in [0, 2^30), got {self.asset!r}")
-        if not isinstance(self.value, int) or isinstance(self.value, bool) or not 0 <= self.value < 1 << 64:
-            raise EncodingError(f"note value must be in [0, 2^64), got {self.value!r}")
+        check_int(self.asset, 0, MAX_ASSET, "note asset")
+        check_int(self.value, 0, 1 << 64, "note value")
         object.__setattr__(self, "owner", check_digest(self.owner, "note owner"))
         rcm = tuple(self.rcm)
-        if len(rcm) != RCM_LEN or not all(isinstance(x, int) and 0 <= x < P for x in rcm):
+        if len(rcm) != RCM_LEN or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < P for x in rcm):
             raise EncodingError("note rcm must be 8 field elements")
         object.__setattr__(self, "rcm", rcm)
 

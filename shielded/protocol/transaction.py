@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,7 +36,8 @@ from shielded.proof.prover import prove
 from shielded.proof.verifier import verify
 from shielded.proof.witness import generate_witness
 from shielded.protocol.address import Address
-from shielded.protocol.encoding import Digest, bytes_to_elements, check_digest, digest_from_bytes, digest_to_bytes
+from shielded.protocol.encoding import (Digest, bytes_to_elements, check_digest, check_int, digest_from_bytes,
+                                        digest_to_bytes)
 from shielded.protocol.encryption import (CIPHERTEXT_LEN, DecryptedNote, DecryptionError, encrypt_note,
                                           try_decrypt_incoming, try_recover_outgoing)
 from shielded.protocol.keys import SpendingKey
@@ -46,6 +48,10 @@ TX_MAGIC = b"SHTX"
 TX_VERSION = 1
 MAX_PROOF_BYTES = 1 << 20
 U64 = 1 << 64
+
+
+_HEX = re.compile(r"0x(?:[0-9a-fA-F]{2})*", re.ASCII)
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,19})", re.ASCII)
 
 
 class TransactionError(ShieldedError):
@@ -66,19 +72,18 @@ class Transaction:
     proof: bytes
 
     def __post_init__(self):
-        check_digest(self.root, "root")
-        for d in self.nullifiers + self.commitments:
-            check_digest(d, "nullifier/commitment")
-        if len(self.nullifiers) != 2 or len(self.commitments) != 2 or len(self.ciphertexts) != 2:
-            raise EncodingError("a transaction has exactly 2 nullifiers, 2 commitments and 2 ciphertexts")
+        object.__setattr__(self, "root", check_digest(self.root, "root"))
+        for name in ("nullifiers", "commitments", "ciphertexts"):
+            seq = getattr(self, name)
+            if not isinstance(seq, (tuple, list)) or len(seq) != 2:
+                raise EncodingError(f"a transaction has exactly 2 {name}")
+        object.__setattr__(self, "nullifiers", tuple(check_digest(d, "nullifier") for d in self.nullifiers))
+        object.__setattr__(self, "commitments", tuple(check_digest(d, "commitment") for d in self.commitments))
+        object.__setattr__(self, "ciphertexts", tuple(self.ciphertexts))
         for name in ("public_value_in", "public_value_out", "fee"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < U64:
-                raise EncodingError(f"{name} must be in [0, 2^64), got {v!r}")
-        if not isinstance(self.asset, int) or not 0 <= self.asset < MAX_ASSET:
-            raise EncodingError(f"asset must be in [0, 2^30), got {self.asset!r}")
-        if not isinstance(self.public_owner, int) or not 0 <= self.public_owner < 1 << 160:
-            raise EncodingError("public_owner must be a 160-bit L1 address")
+            check_int(getattr(self, name), 0, U64, name)
+        check_int(self.asset, 0, MAX_ASSET, "asset")
+        check_int(self.public_owner, 0, 1 << 160, "public_owner (a 160-bit L1 address)")
         for ct in self.ciphertexts:
             if not isinstance(ct, (bytes, bytearray)) or len(ct) != CIPHERTEXT_LEN:
                 raise EncodingError(f"each ciphertext is {CIPHERTEXT_LEN} bytes")
@@ -150,32 +155,31 @@ class Transaction:
 
     @classmethod
     def from_json(cls, text: str) -> "Transaction":
+        if not isinstance(text, (str, bytes, bytearray)) or len(text) > 4 * MAX_PROOF_BYTES:
+            raise EncodingError("transaction JSON: expected a string of reasonable size")
         try:
             obj = json.loads(text)
-        except (ValueError, TypeError) as e:
-            raise EncodingError(f"transaction JSON: {e}") from None
+        except (ValueError, TypeError, RecursionError) as e:
+            raise EncodingError(f"transaction JSON: {type(e).__name__}: {str(e)[:80]}") from None
         if not isinstance(obj, dict):
             raise EncodingError("transaction JSON: expected an object")
         keys = {"version", "root", "nullifiers", "commitments", "public_value_in", "public_value_out", "asset",
                 "public_owner", "fee", "ciphertexts", "proof"}
         if set(obj) != keys:
             raise EncodingError(f"transaction JSON: fields must be exactly {sorted(keys)}")
-        if obj["version"] != TX_VERSION:
+        if type(obj["version"]) is not int or obj["version"] != TX_VERSION:
             raise EncodingError(f"transaction JSON: unsupported version {obj['version']!r}")
 
         def unhex(v, what, length=None):
-            if not isinstance(v, str) or not v.startswith("0x"):
-                raise EncodingError(f"transaction JSON: {what} must be a 0x-hex string")
-            try:
-                b = bytes.fromhex(v[2:])
-            except ValueError:
-                raise EncodingError(f"transaction JSON: {what} is not valid hex") from None
+            if not isinstance(v, str) or not _HEX.fullmatch(v):
+                raise EncodingError(f"transaction JSON: {what} must be a 0x-hex string of whole bytes")
+            b = bytes.fromhex(v[2:])
             if length is not None and len(b) != length:
                 raise EncodingError(f"transaction JSON: {what} must be {length} bytes")
             return b
 
         def amount(v, what):
-            if not isinstance(v, str) or not v.isdigit() or len(v) > 20:
+            if not isinstance(v, str) or not _DECIMAL.fullmatch(v):
                 raise EncodingError(f"transaction JSON: {what} must be a decimal string")
             return int(v)
 
@@ -184,7 +188,7 @@ class Transaction:
                 raise EncodingError(f"transaction JSON: {what} must be a list of 2")
             return v
 
-        if not isinstance(obj["asset"], int) or isinstance(obj["asset"], bool):
+        if type(obj["asset"]) is not int:
             raise EncodingError("transaction JSON: asset must be an integer")
         return cls(
             digest_from_bytes(unhex(obj["root"], "root", 32), "root"),
