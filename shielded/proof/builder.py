@@ -124,6 +124,23 @@ class Poseidon2Gen(Generator):
                 wit.set(v, int(x))
 
 
+class ReduceGen(Generator):
+    def __init__(self, row: int, gate, alpha, acc_in, coeffs, out):
+        self.row, self.gate, self.alpha, self.acc_in, self.coeffs, self.out = row, gate, alpha, acc_in, coeffs, out
+        self.deps = tuple(alpha) + tuple(acc_in) + tuple(coeffs)
+
+    def run(self, wit) -> None:
+        from shielded.proof.gates import reducing_trace
+        row = reducing_trace(self.gate, [wit.get(v) for v in self.alpha], [wit.get(v) for v in self.acc_in],
+                             [wit.get(v) for v in self.coeffs])
+        k = len(self.coeffs)
+        for i in range(1, k):
+            for wire in self.gate.acc_wires(i):
+                wit.set_cell(self.row, wire, row[wire])
+        for v, wire in zip(self.out, self.gate.acc_wires(self.gate.num_coeffs)):
+            wit.set(v, row[wire])
+
+
 class DecomposeGen(Generator):
     def __init__(self, row: int, gate: DecomposeGate, slot: int, x: Var, bits: Sequence[Var] | None):
         self.row, self.gate, self.slot, self.x, self.bits = row, gate, slot, x, bits
@@ -372,6 +389,34 @@ class CircuitBuilder:
         cells[P2_SWAP] = swap if swap is not None else self.zero()
         self.generators.append(Poseidon2Gen(row, state, swap, ff, outs))
         return outs
+
+    # -- Horner reduction ----------------------------------------------------------------------
+    def reduce_horner(self, alpha: ExtVar, coeffs: Sequence[Var]) -> ExtVar:
+        """sum_i x_i alpha^(K-1-i): Horner over the coefficients in order, starting from zero, with
+        reducing gates of num_routed - 12 coefficients per row.  The first row is padded with
+        leading zero coefficients, which leave a zero accumulator unchanged."""
+        from shielded.proof.gates import ReducingGate
+        k = self.config.num_routed - 12
+        if k < 1:
+            raise CircuitError("this layout has too few routed columns for the reducing gate")
+        gate = self._gate(ReducingGate(k))
+        coeffs = list(coeffs)
+        if not coeffs:
+            return self.ext_zero()
+        coeffs = [self.zero()] * (-len(coeffs) % k) + coeffs
+        acc = self.ext_zero()
+        for start in range(0, len(coeffs), k):
+            chunk = coeffs[start:start + k]
+            row = self._add_row(gate, [], "reducing")
+            out = tuple(self.new_var() for _ in range(4))
+            cells = self.rows[row].cells
+            cells[0:4] = list(alpha)
+            cells[4:8] = list(acc)
+            cells[8:12] = list(out)
+            cells[12:12 + k] = chunk
+            self.generators.append(ReduceGen(row, gate, alpha, acc, chunk, out))
+            acc = out
+        return acc
 
     # -- decompositions ------------------------------------------------------------------------
     def _decompose_gate(self, bits: int, routed_bits: bool) -> DecomposeGate:

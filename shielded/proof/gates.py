@@ -173,6 +173,65 @@ class DecomposeGate(Gate):
         return out
 
 
+@dataclass(frozen=True, repr=False)
+class ReducingGate(Gate):
+    """Horner over base coefficients with an extension point: acc_(i+1) = acc_i * alpha + x_i for
+    i < k, acc_0 = acc_in, acc_k = acc_out.  Routed: alpha (0..3), acc_in (4..7), acc_out (8..11),
+    x_0..x_(k-1) (12..11+k); the intermediate accumulators are local (4 wires each).  Used by the
+    recursive verifier to fold opened leaf values with powers of a challenge."""
+
+    num_coeffs: int
+
+    @property
+    def name(self) -> str:
+        return f"reducing(coeffs={self.num_coeffs})"
+
+    @property
+    def num_routed(self) -> int:
+        return 12 + self.num_coeffs
+
+    @property
+    def num_wires(self) -> int:
+        return 12 + self.num_coeffs + 4 * (self.num_coeffs - 1)
+
+    degree = 2
+
+    def acc_wires(self, i: int) -> list[int]:
+        """Wires of acc_i (0 <= i <= k)."""
+        if i == 0:
+            return [4, 5, 6, 7]
+        if i == self.num_coeffs:
+            return [8, 9, 10, 11]
+        base = 12 + self.num_coeffs + 4 * (i - 1)
+        return [base, base + 1, base + 2, base + 3]
+
+    def constraints(self, w, k):
+        alpha = ExtAlg([w[j] for j in range(4)])
+        out = []
+        for i in range(self.num_coeffs):
+            acc = ExtAlg([w[j] for j in self.acc_wires(i)])
+            nxt = ExtAlg([w[j] for j in self.acc_wires(i + 1)])
+            r = nxt - (acc * alpha + w[12 + i])
+            out += [(f"step {i}[{j}]: acc' = acc * alpha + x", r.c[j]) for j in range(4)]
+        return out
+
+
+def reducing_trace(gate: ReducingGate, alpha, acc_in, coeffs) -> list[int]:
+    """Row of a reducing gate (plain)."""
+    from shielded.field.ext import Ext
+    row = [0] * gate.num_wires
+    a = Ext(*alpha)
+    acc = Ext(*acc_in)
+    row[0:4] = list(a.c)
+    row[4:8] = list(acc.c)
+    for i, x in enumerate(coeffs):
+        row[12 + i] = x
+        acc = acc * a + x
+        for j, wire in enumerate(gate.acc_wires(i + 1)):
+            row[wire] = acc.c[j]
+    return row
+
+
 def decompose_trace(gate: DecomposeGate, values: Sequence[int]) -> list[int]:
     """Row for a decomposition gate; raises CircuitError if a value does not fit."""
     row = [0] * gate.num_wires
@@ -316,6 +375,8 @@ def gate_from_name(name: str) -> Gate:
             gate = ExtArithmeticGate(params["ops"])
         elif kind == "poseidon2" and params == {"width": 16} and not flags:
             gate = Poseidon2Gate()
+        elif kind == "reducing" and set(params) == {"coeffs"} and not flags:
+            gate = ReducingGate(params["coeffs"])
         elif kind == "decompose" and set(params) == {"values", "bits"} and flags <= {"routed"}:
             gate = DecomposeGate(params["values"], params["bits"], "routed" in flags)
         else:
