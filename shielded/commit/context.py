@@ -187,11 +187,86 @@ class IndexLanes:
         return [int(x) for x in self.v]
 
 
+def absorb_cap(transcript, cap: np.ndarray) -> None:
+    """Absorb a Merkle cap: every digest in order (8 elements, or 32 bytes for Keccak)."""
+    for d in cap:
+        if transcript.kind == "keccak":
+            transcript.absorb_digest(bytes(np.asarray(d, np.uint8)))
+        else:
+            transcript.absorb_digest([int(x) for x in d])
+
+
 class NativeContext:
     """Runs the verifier on numbers."""
 
     def __init__(self, transcript):
         self.transcript = transcript
+
+    # -- proof data ------------------------------------------------------------------------
+    def absorb_cap(self, t, cap) -> None:
+        absorb_cap(t, cap)
+
+    def ext_values(self, arr) -> list[Ext]:
+        return [Ext(*map(int, row)) for row in arr]
+
+    def components(self, e: Ext):
+        return e.c
+
+    def preprocessed_cap(self, vk):
+        return vk.preprocessed_cap
+
+    def check_pcs_shapes(self, config, caps, widths, proof, log_degree) -> None:
+        from shielded.commit.fri import check_pcs_shapes
+        check_pcs_shapes(config, caps, widths, proof, log_degree)
+
+    # -- checks ------------------------------------------------------------------------------
+    def assert_nonzero(self, x, what: str) -> None:
+        if x == 0:
+            raise VerificationError(what)
+
+    def check_pow(self, t, nonce, bits: int) -> None:
+        if not t.check_pow(int(nonce), bits):
+            raise VerificationError("FRI: proof of work")
+
+    def query_indices(self, t, count: int, log_size: int) -> "IndexLanes":
+        """Squeeze ``count`` elements; each query index is the low log_size bits."""
+        mask = (1 << log_size) - 1
+        return IndexLanes(np.array([t.squeeze_base() & mask for _ in range(count)]), log_size)
+
+    def open_rows(self, config, cap, log_leaves: int, idx: "IndexLanes", opening, width: int,
+                  what: str) -> np.ndarray:
+        """Check a tree opening at the lanes' indices; return the opened rows per lane (Q, width)."""
+        from shielded.commit.merkle import verify_batch
+        hasher = config.hasher
+        distinct = sorted(set(idx.values()))
+        rows = opening.rows
+        if rows.ndim != 2 or rows.shape != (len(distinct), width):
+            raise VerificationError(f"{what}: expected {len(distinct)} leaves of width {width}")
+        if rows.size and int(rows.max()) >= P:
+            raise VerificationError(f"{what}: an opened value is not a canonical field element")
+        digests = hasher.hash_rows(rows)
+        ok = verify_batch(hasher, cap, log_leaves, distinct, {i: digests[k] for k, i in enumerate(distinct)},
+                          opening.opening)
+        self.assert_true(ok, f"{what}: Merkle opening does not match the commitment")
+        where = {i: k for k, i in enumerate(distinct)}
+        return rows[[where[i] for i in idx.values()]]
+
+    # -- sums of powers ----------------------------------------------------------------------
+    def reduce_powers(self, rows: np.ndarray, columns, alpha: Ext, e0: int) -> "ExtLanes":
+        """sum_k alpha^(e0 + k) * rows[:, columns[k]] per lane."""
+        coeffs = []
+        a = alpha ** e0
+        for _ in columns:
+            coeffs.append(a)
+            a = a * alpha
+        return self.reduce_columns(rows, columns, coeffs)
+
+    def combine_powers(self, values, alpha: Ext, e0: int) -> Ext:
+        """sum_k alpha^(e0 + k) * values[k]."""
+        acc = Ext()
+        for v in reversed(values):
+            acc = acc * alpha + v
+        return acc * alpha ** e0
 
     # -- assertions ------------------------------------------------------------------------
     def assert_eq(self, a, b, what: str) -> None:

@@ -26,7 +26,7 @@ from typing import Sequence
 import numba as nb
 import numpy as np
 
-from shielded.commit.context import BaseLanes, ExtLanes, IndexLanes
+from shielded.commit.context import BaseLanes, ExtLanes, IndexLanes, absorb_cap  # noqa: F401 (re-export)
 from shielded.commit.hashers import hasher_for
 from shielded.commit.merkle import BatchOpening, MerkleTree, verify_batch
 from shielded.errors import ParameterError, ProvingError, VerificationError
@@ -143,14 +143,6 @@ class CommittedBatch:
 
 def commit_batch(config: FriConfig, lde: np.ndarray, salt: np.ndarray | None = None) -> CommittedBatch:
     return CommittedBatch(lde, MerkleTree(config.hasher, lde, config.cap_height, salt))
-
-
-def absorb_cap(transcript, cap: np.ndarray) -> None:
-    for d in cap:
-        if transcript.kind == "keccak":
-            transcript.absorb_digest(bytes(np.asarray(d, np.uint8)))
-        else:
-            transcript.absorb_digest([int(x) for x in d])
 
 
 # -- prover kernels ----------------------------------------------------------------------------
@@ -324,28 +316,9 @@ def fold_coset(values: list, x0_inv, beta, arity_bits: int):
     return vals[0]
 
 
-def open_rows(ctx, hasher, cap: np.ndarray, log_leaves: int, idx: IndexLanes, opening: TreeOpening,
-              width: int, what: str) -> np.ndarray:
-    """Check a tree opening at the lanes' indices; return the opened rows per lane (Q, width)."""
-    distinct = sorted(set(idx.values()))
-    rows = opening.rows
-    if rows.ndim != 2 or rows.shape != (len(distinct), width):
-        raise VerificationError(f"{what}: expected {len(distinct)} leaves of width {width}")
-    if rows.size and int(rows.max()) >= P:
-        raise VerificationError(f"{what}: an opened value is not a canonical field element")
-    digests = hasher.hash_rows(rows)
-    ok = verify_batch(hasher, cap, log_leaves, distinct, {i: digests[k] for k, i in enumerate(distinct)},
-                      opening.opening)
-    ctx.assert_true(ok, f"{what}: Merkle opening does not match the commitment")
-    where = {i: k for k, i in enumerate(distinct)}
-    return rows[[where[i] for i in idx.values()]]
-
-
-def pcs_verify(ctx, config: FriConfig, caps: Sequence[np.ndarray], widths: Sequence[int],
-               claims: Sequence[OpeningClaim], proof: PcsProof, log_degree: int,
-               shift: int = GENERATOR) -> None:
-    """Verify a batched opening.  Raises VerificationError (natively) on the first failure."""
-    t = ctx.transcript
+def check_pcs_shapes(config: FriConfig, caps, widths, proof: PcsProof, log_degree: int) -> None:
+    """Structural checks of a PCS proof object (the native verifier's; an in-circuit proof has
+    its shape by construction).  Raises VerificationError."""
     hasher = config.hasher
     schedule = config.arity_schedule(log_degree)
     log_n_domain = log_degree + config.log_blowup
@@ -365,37 +338,52 @@ def pcs_verify(ctx, config: FriConfig, caps: Sequence[np.ndarray], widths: Seque
             raise VerificationError(f"FRI layer {k}: cap has shape {fri.layer_caps[k].shape}, expected {expect}")
         if config.hash == "poseidon2" and int(fri.layer_caps[k].max()) >= P:
             raise VerificationError(f"FRI layer {k}: cap digest is not canonical")
+    if not isinstance(fri.pow_nonce, (int, np.integer)) or not 0 <= int(fri.pow_nonce) < P:
+        raise VerificationError("FRI: proof-of-work nonce is not a field element")
+
+
+def _groups(columns):
+    """Split a claim's (batch, column) list into runs of one batch: [(batch, [columns], offset)]."""
+    out = []
+    for k, (bi, ci) in enumerate(columns):
+        if out and out[-1][0] == bi:
+            out[-1][1].append(ci)
+        else:
+            out.append((bi, [ci], k))
+    return out
+
+
+def pcs_verify(ctx, config: FriConfig, caps, widths: Sequence[int], claims: Sequence[OpeningClaim],
+               proof: PcsProof, log_degree: int, shift: int = GENERATOR) -> None:
+    """Verify a batched opening, written against the context (natively it raises
+    VerificationError at the first failure; in a circuit every check becomes constraints)."""
+    ctx.check_pcs_shapes(config, caps, widths, proof, log_degree)
+    t = ctx.transcript
+    schedule = config.arity_schedule(log_degree)
+    log_n_domain = log_degree + config.log_blowup
+    fri = proof.fri
     alpha = t.squeeze_ext()
     betas = []
     for cap in fri.layer_caps:
-        absorb_cap(t, cap)
+        ctx.absorb_cap(t, cap)
         betas.append(t.squeeze_ext())
     t.absorb_ext(fri.final_poly)
-    if not 0 <= int(fri.pow_nonce) < P:
-        raise VerificationError("FRI: proof-of-work nonce is not a field element")
-    ctx.assert_true(t.check_pow(int(fri.pow_nonce), config.pow_bits), "FRI: proof of work")
-    mask = (1 << log_n_domain) - 1
-    idx = IndexLanes(np.array([t.squeeze_base() & mask for _ in range(config.num_queries)]), log_n_domain)
+    ctx.check_pow(t, fri.pow_nonce, config.pow_bits)
+    idx = ctx.query_indices(t, config.num_queries, log_n_domain)
 
-    rows = [open_rows(ctx, hasher, cap, log_n_domain, idx, op, w, f"batch {b}")
+    rows = [ctx.open_rows(config, cap, log_n_domain, idx, op, w, f"batch {b}")
             for b, (cap, op, w) in enumerate(zip(caps, proof.batches, widths))]
-    # DEEP combination at each query point
+    # DEEP combination at each query point: sum over claims of (sum_k alpha^e f_k(x) - v) / (x - z)
     x = ctx.domain_points(idx, log_n_domain, shift)
     acc = None
-    power = ONE
+    e = 0
     for claim in claims:
-        per_batch: dict[int, tuple[list[int], list[Ext]]] = {}
-        v_sum = Ext()
-        for (bi, ci), v in zip(claim.columns, claim.values):
-            cols, cfs = per_batch.setdefault(bi, ([], []))
-            cols.append(ci)
-            cfs.append(power)
-            v_sum = v_sum + power * v
-            power = power * alpha
         r = None
-        for bi, (cols, cfs) in per_batch.items():
-            term = ctx.reduce_columns(rows[bi], cols, cfs)
+        for bi, cols, offset in _groups(claim.columns):
+            term = ctx.reduce_powers(rows[bi], cols, alpha, e + offset)
             r = term if r is None else r + term
+        v_sum = ctx.combine_powers(list(claim.values), alpha, e)
+        e += len(claim.columns)
         term = (r - v_sum) * ctx.inverse(x - claim.point)
         acc = term if acc is None else acc + term
     prev = acc
@@ -407,7 +395,7 @@ def pcs_verify(ctx, config: FriConfig, caps: Sequence[np.ndarray], widths: Seque
         cur_idx = idx.low(log_n)
         leaf_idx = idx.low(log_next)
         pos = cur_idx.high(log_next)
-        leaf_rows = open_rows(ctx, hasher, cap, log_next, leaf_idx, op, 4 << ab, f"FRI layer {k}")
+        leaf_rows = ctx.open_rows(config, cap, log_next, leaf_idx, op, 4 << ab, f"FRI layer {k}")
         vals = [ctx.ext_column(leaf_rows, 4 * tt) for tt in range(1 << ab)]
         ctx.assert_eq(ctx.select(vals, pos), prev, f"FRI layer {k}: folded value mismatch")
         x0_inv = ctx.domain_points(leaf_idx, log_n, s, inverse=True)

@@ -281,7 +281,8 @@ def prove(pk, witness, rng: np.random.Generator | None = None, progress: Callabl
     openings_next = dot_rows(perm[0:4], barycentric_weights(n, zeta_next))
     transcript.absorb_elements(openings.reshape(-1).tolist())
     transcript.absorb_elements(openings_next.reshape(-1).tolist())
-    claims = opening_claims(vk, zeta, openings, openings_next)
+    claims = opening_claims(vk, zeta, [Ext(*map(int, r)) for r in openings],
+                            [Ext(*map(int, r)) for r in openings_next])
     batches = [pk.preprocessed_batch, wires_batch, perm_batch, quotient_batch]
     pcs, _ = pcs_prove(fri, transcript, batches, claims, log_n)
     _log(progress, "FRI done", t0)
@@ -313,11 +314,11 @@ def split_quotient(coeffs: np.ndarray, n: int, zk: bool, rng) -> np.ndarray:
     return out
 
 
-def opening_claims(vk, zeta: Ext, openings: np.ndarray, openings_next: np.ndarray) -> list[OpeningClaim]:
+def opening_claims(vk, zeta, values, values_next) -> list[OpeningClaim]:
+    """The two claims of SPEC.md section 9: every column at zeta; Z's columns at omega * zeta.
+    ``values`` are extension values (Ext natively, circuit values in a recursive verifier)."""
     cols = []
     for b, size in enumerate(vk.layout.batch_sizes):
         cols += [(b, c) for c in range(size)]
-    vals = tuple(Ext(*map(int, r)) for r in openings)
-    nxt = tuple(Ext(*map(int, r)) for r in openings_next)
-    return [OpeningClaim(zeta, tuple(cols), vals),
-            OpeningClaim(zeta * two_adic_generator(vk.log_n), ((2, 0), (2, 1), (2, 2), (2, 3)), nxt)]
+    return [OpeningClaim(zeta, tuple(cols), tuple(values)),
+            OpeningClaim(zeta * two_adic_generator(vk.log_n), ((2, 0), (2, 1), (2, 2), (2, 3)), tuple(values_next))]

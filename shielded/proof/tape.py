@@ -266,7 +266,7 @@ def _run(prog, consts, params, inputs, alphas, num_regs, num_outputs, chunk, acc
 
 def run_ext_combination(tape: CompiledTape, inputs, params, alpha_powers) -> list:
     """Evaluate every output at one point where the inputs are extension elements and return
-    C_j = sum_t (alpha^t)_j * output_t for j < 4 (the combination of SPEC.md, "Combination").
+    sum_t alpha^t * output_t in the extension field (SPEC.md, section 9), as 4 coefficients.
 
     inputs: (columns, 4) canonical; params: base-field ints; alpha_powers: (outputs, 4)."""
     im = _mont_rows(np.ascontiguousarray(inputs, np.uint32))
@@ -287,7 +287,7 @@ def _mont_rows(a):
 @nb.njit(cache=True)
 def _run_ext(prog, consts, params, inputs, alphas, num_regs):
     regs = np.zeros((num_regs, 4), np.uint64)
-    acc = np.zeros((4, 4), np.uint64)   # acc[j] = C_j (an extension element)
+    acc = np.zeros(4, np.uint64)
     z = np.uint64(0)
     for k in range(prog.shape[0]):
         op = prog[k, 0]
@@ -320,13 +320,14 @@ def _run_ext(prog, consts, params, inputs, alphas, num_regs):
             regs[d, 1] = z
             regs[d, 2] = z
             regs[d, 3] = z
-        else:  # output b: acc[j] += (alpha^b)_j * reg
-            for j in range(4):
-                al = alphas[b, j]
-                for c in range(4):
-                    acc[j, c] = madd(acc[j, c], mmul(regs[a, c], al))
-    out = np.empty((4, 4), np.uint32)
-    for j in range(4):
-        for c in range(4):
-            out[j, c] = mmul(acc[j, c], np.uint64(1))
+        else:  # output b: acc += alpha^b * reg (extension product)
+            c0, c1, c2, c3 = ext_mmul(alphas[b, 0], alphas[b, 1], alphas[b, 2], alphas[b, 3],
+                                      regs[a, 0], regs[a, 1], regs[a, 2], regs[a, 3])
+            acc[0] = madd(acc[0], c0)
+            acc[1] = madd(acc[1], c1)
+            acc[2] = madd(acc[2], c2)
+            acc[3] = madd(acc[3], c3)
+    out = np.empty(4, np.uint32)
+    for c in range(4):
+        out[c] = mmul(acc[c], np.uint64(1))
     return out

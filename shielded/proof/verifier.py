@@ -14,7 +14,7 @@ import numpy as np
 from shielded.commit.context import NativeContext
 from shielded.commit.fri import absorb_cap, pcs_verify
 from shielded.errors import VerificationError
-from shielded.field.ext import Ext, ONE
+from shielded.field.ext import ONE, U as U_EXT, Ext
 from shielded.field.koalabear import P, inv, two_adic_generator
 from shielded.hash.transcript import new_transcript
 from shielded.proof.algebra import ExtAlg
@@ -23,36 +23,41 @@ from shielded.proof.constraints import ConstraintInputs, constraint_terms
 from shielded.proof.prover import opening_claims
 
 
+def ext_pow(x, e: int):
+    """x^e by square-and-multiply with the generic * (works on Ext and circuit values)."""
+    result = None
+    base = x
+    while e:
+        if e & 1:
+            result = base if result is None else result * base
+        e >>= 1
+        if e:
+            base = base * base
+    return result if result is not None else x * 0 + 1
+
+
 def combine_constraints_generic(vk, inputs: ConstraintInputs, alpha):
-    """C_j = sum_t (alpha^t)_j c_t for j < 4, evaluating constraint_terms with the values given
-    (the reference path, and the one an in-circuit context uses)."""
+    """sum_t alpha^t c_t in the extension field, by Horner from the last term (the reference
+    path, and the one an in-circuit context uses)."""
     terms = constraint_terms(vk.gates, vk.config.num_routed, inputs)
-    combined = [0, 0, 0, 0]
-    a = ONE
-    for term in terms:
-        for j in range(4):
-            if a.c[j]:
-                combined[j] = combined[j] + term * a.c[j]
-        a = a * alpha
-    return combined
+    acc = None
+    for term in reversed(terms):
+        acc = term if acc is None else acc * alpha + term
+    return acc
 
 
-def combine_constraints_tape(vk, inputs: ConstraintInputs, alpha) -> list[Ext]:
-    """The same combination through the compiled constraint tape, over extension registers
-    (the native fast path; tests check it equals the generic one)."""
+def combine_constraints_tape(vk, inputs: ConstraintInputs, alpha) -> Ext:
+    """The same sum through the compiled constraint tape over extension registers (the native
+    fast path; tests check it equals the generic one)."""
     from shielded.poly.evaluate import ext_powers_array
-    from shielded.proof.prover import build_constraint_tape
     from shielded.proof.tape import run_ext_combination
     tape = _tape_for(vk)
-    L = vk.layout
-    K, S, R = L.num_constants, L.num_selectors, L.num_routed
     cols = (list(inputs.wires) + list(inputs.constants) + list(inputs.selectors) + list(inputs.sigmas)
             + [inputs.active, inputs.x] + list(inputs.z.c) + [c for h in inputs.helpers for c in h.c]
             + list(inputs.z_next.c) + [inputs.l_first, inputs.l_last] + list(inputs.l_pi))
     arr = np.array([e.c for e in cols], np.uint32)
     params = list(inputs.beta.c) + list(inputs.gamma.c) + [int(x) for x in inputs.public_inputs]
-    out = run_ext_combination(tape, arr, params, ext_powers_array(alpha, vk.num_terms))
-    return [Ext(*map(int, row)) for row in out]
+    return Ext(*map(int, run_ext_combination(tape, arr, params, ext_powers_array(alpha, vk.num_terms))))
 
 
 _TAPES: dict = {}
@@ -96,22 +101,23 @@ def _check_shapes(vk, public_inputs, proof) -> None:
 
 
 def verify_with_context(ctx, vk, public_inputs, proof) -> None:
+    """The verifier, for any context (SPEC.md, section 9)."""
     t = ctx.transcript
     L = vk.layout
     cfg = vk.config
     n = vk.n
     t.absorb_digest(vk.digest)
-    t.absorb_elements([int(x) for x in public_inputs])
-    absorb_cap(t, proof.wires_cap)
+    t.absorb_elements(list(public_inputs))
+    ctx.absorb_cap(t, proof.wires_cap)
     beta, gamma = t.squeeze_ext(), t.squeeze_ext()
-    absorb_cap(t, proof.perm_cap)
+    ctx.absorb_cap(t, proof.perm_cap)
     alpha = t.squeeze_ext()
-    absorb_cap(t, proof.quotient_cap)
+    ctx.absorb_cap(t, proof.quotient_cap)
     zeta = t.squeeze_ext()
-    t.absorb_elements(proof.openings.reshape(-1).tolist())
-    t.absorb_elements(proof.openings_next.reshape(-1).tolist())
-    vals = [Ext(*map(int, r)) for r in proof.openings]
-    nxt = [Ext(*map(int, r)) for r in proof.openings_next]
+    vals = ctx.ext_values(proof.openings)
+    nxt = ctx.ext_values(proof.openings_next)
+    t.absorb_ext(vals)
+    t.absorb_ext(nxt)
 
     sizes = L.batch_sizes
     pre = vals[:sizes[0]]
@@ -124,7 +130,7 @@ def verify_with_context(ctx, vk, public_inputs, proof) -> None:
     for _ in range(vk.log_n):
         zeta_n = zeta_n * zeta_n
     zh = zeta_n - 1
-    ctx.assert_true(not zh.is_zero(), "zeta lies in the trace domain")
+    ctx.assert_nonzero(zh, "zeta lies in the trace domain")
     omega = two_adic_generator(vk.log_n)
     n_inv = inv(n)
 
@@ -138,23 +144,26 @@ def verify_with_context(ctx, vk, public_inputs, proof) -> None:
         helpers=[ExtAlg(perm[4 * j:4 * j + 4]) for j in range(1, L.num_perm_chunks)],
         l_first=lagrange(0), l_last=lagrange(vk.num_active),
         l_pi=[lagrange(r) for r in range(vk.num_pi_rows)],
-        public_inputs=[int(x) for x in public_inputs],
-        beta=ExtAlg(beta.c), gamma=ExtAlg(gamma.c))
+        public_inputs=list(public_inputs),
+        beta=ExtAlg(ctx.components(beta)), gamma=ExtAlg(ctx.components(gamma)))
     combined = ctx.combine_constraints(vk, inputs, alpha)
-    step = 3 * n // 4
-    shift = zeta ** step
+    # sum_j u^j t_j(zeta), t_j(zeta) = sum_i zeta^(i m) q_(4i+j)(zeta), m = 3n/4 (SPEC.md, 8.5 and 9)
+    step_pow = ext_pow(zeta, 3 * n // 4)
+    chunk_vals = []
     for j in range(4):
-        acc = Ext()
-        sp = ONE
-        for i in range(NUM_QUOTIENT_CHUNKS):
-            acc = acc + quot[4 * i + j] * sp
-            sp = sp * shift
-        ctx.assert_eq(combined[j], zh * acc, f"constraints do not hold at zeta (component {j})")
+        acc = quot[4 * (NUM_QUOTIENT_CHUNKS - 1) + j]
+        for i in range(NUM_QUOTIENT_CHUNKS - 2, -1, -1):
+            acc = acc * step_pow + quot[4 * i + j]
+        chunk_vals.append(acc)
+    t_tilde = chunk_vals[3]
+    for j in (2, 1, 0):
+        t_tilde = t_tilde * U_EXT + chunk_vals[j]
+    ctx.assert_eq(combined, zh * t_tilde, "constraints do not hold at zeta")
 
-    claims = opening_claims(vk, zeta, proof.openings, proof.openings_next)
+    claims = opening_claims(vk, zeta, vals, nxt)
     salt = cfg.salt_size
     widths = [sizes[0], sizes[1] + salt, sizes[2] + salt, sizes[3] + salt]
-    caps = [vk.preprocessed_cap, proof.wires_cap, proof.perm_cap, proof.quotient_cap]
+    caps = [ctx.preprocessed_cap(vk), proof.wires_cap, proof.perm_cap, proof.quotient_cap]
     pcs_verify(ctx, cfg.fri, caps, widths, claims, proof.pcs, vk.log_n)
 
 
@@ -176,6 +185,7 @@ def verify(vk, public_inputs, proof, fast: bool = True) -> None:
     """Verify natively; raises VerificationError (with the failed check) if the proof is invalid.
     ``fast=False`` evaluates the constraints with the generic reference path."""
     _check_shapes(vk, public_inputs, proof)
+    public_inputs = [int(x) for x in public_inputs]
     ctx = NativeProofContext(new_transcript(vk.config.fri.hash), fast=fast)
     verify_with_context(ctx, vk, public_inputs, proof)
 

@@ -268,11 +268,11 @@ def build_transaction(system: JoinSplitSystem, key: SpendingKey, spends: Sequenc
     depth = system.preset.tree_depth
     if len(spends) > NUM_INPUTS or len(outputs) > NUM_OUTPUTS:
         raise TransactionError(f"at most {NUM_INPUTS} spends and {NUM_OUTPUTS} outputs per transaction")
-    for name, v in (("fee", fee), ("public_value_in", public_value_in), ("public_value_out", public_value_out)):
-        if not isinstance(v, int) or not 0 <= v < U64:
-            raise TransactionError(f"{name} must be in [0, 2^64), got {v!r}")
-    if not 0 <= public_owner < 1 << 160:
-        raise TransactionError("public_owner must be a 160-bit address")
+    for name, v, hi in (("fee", fee, U64), ("public_value_in", public_value_in, U64),
+                        ("public_value_out", public_value_out, U64), ("public_owner", public_owner, 1 << 160),
+                        ("asset", asset, MAX_ASSET)):
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < hi:
+            raise TransactionError(f"{name} must be an integer in [0, {hi}), got {v!r}")
     if (public_value_in or public_value_out) and public_owner == 0:
         raise TransactionError("a deposit or withdrawal needs a public owner (L1 address)")
     owner = key.owner
@@ -293,7 +293,7 @@ def build_transaction(system: JoinSplitSystem, key: SpendingKey, spends: Sequenc
         seen.add((cm, s.position))
         keyed.append((key, s))
     for o in outputs:
-        if not isinstance(o.value, int) or not 0 <= o.value < U64:
+        if not isinstance(o.value, int) or isinstance(o.value, bool) or not 0 <= o.value < U64:
             raise TransactionError(f"output value must be in [0, 2^64), got {o.value!r}")
     total_in = sum(s.note.value for s in spends) + public_value_in
     total_out = sum(o.value for o in outputs) + public_value_out + fee

@@ -155,16 +155,15 @@ def joinsplit_cases(preset, max_value: int = U64_MAX, real_inputs=st.integers(0,
         total_in_notes = sum(s.note.value for s in spends)
         public_in = draw(st.integers(0, U64_MAX if max_value == U64_MAX else max_value))
         total_in = total_in_notes + public_in
-        # split total_in into two outputs, public out and fee, each < 2^64
+        # split total_in (< 3 * 2^64) into two outputs, public out and fee, each < 2^64: every
+        # part leaves at most (parts still to draw) * (2^64 - 1) for the rest
         parts = []
         remaining = total_in
-        for _ in range(3):
-            part = draw(st.integers(0, min(U64_MAX, remaining)))
+        for left_after in (3, 2, 1):
+            lower = max(0, remaining - left_after * U64_MAX)
+            part = draw(st.integers(lower, min(U64_MAX, remaining)))
             parts.append(part)
             remaining -= part
-        if remaining > U64_MAX:   # cannot happen often: 3 parts absorb up to 3 (2^64 - 1)
-            parts[0] += remaining - U64_MAX
-            remaining = U64_MAX
         parts.append(remaining)
         v0, v1, public_out, fee = parts
         owners = [draw(addresses()).owner for _ in range(2)]
