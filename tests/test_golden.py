@@ -1,4 +1,4 @@
-"""Golden proofs of format version 1 (tests/vectors/README.md; generator: tools/gen_golden.py).
+"""Golden proofs of format version 2 (tests/vectors/README.md; generator: tools/gen_golden.py).
 
 A golden file of a released format version must keep verifying.  For every case the generator
 defines, these tests read the stored file (never regenerate it) and check that
@@ -24,7 +24,7 @@ import pytest
 from shielded.errors import EncodingError, VerificationError
 from shielded.field.koalabear import P
 from shielded.proof.encoding import PROOF_MAGIC, decode_proof, encode_proof
-from shielded.proof.keys import VK_MAGIC, VerifyingKey, setup
+from shielded.proof.keys import VK_MAGIC, VK_VERSION, VerifyingKey, setup
 from shielded.proof.verifier import verify
 from shielded.proof.witness import generate_witness
 from tools.gen_golden import (CASES, CONTAINER_VERSION, FORMAT_VERSION, GOLDEN_MAGIC, GoldenFile,
@@ -69,7 +69,7 @@ def test_golden_files_are_exactly_the_generator_cases():
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_golden_proof_verifies(name):
     g, vk, proof = decoded(name)
-    assert g.vk_bytes[:4] == VK_MAGIC and g.vk_bytes[4] == FORMAT_VERSION
+    assert g.vk_bytes[:4] == VK_MAGIC and g.vk_bytes[4] == VK_VERSION
     assert g.proof_bytes[:4] == PROOF_MAGIC and g.proof_bytes[4] == FORMAT_VERSION
     assert vk.config == CASES[name].config
     verify(vk, list(g.public_inputs), proof)

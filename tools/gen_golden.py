@@ -1,4 +1,4 @@
-"""Generator of the golden proofs in tests/vectors (format version 1; see tests/vectors/README.md).
+"""Generator of the golden proofs in tests/vectors (format version 2; see tests/vectors/README.md).
 
     python -m tools.gen_golden [--out tests/vectors] [--check]
 
@@ -43,8 +43,8 @@ from shielded.proof.witness import generate_witness
 
 GOLDEN_MAGIC = b"SHGD"
 CONTAINER_VERSION = 1
-FORMAT_VERSION = 1
-"""The proof-format version these cases are stored under (the ``v1`` in the file names)."""
+FORMAT_VERSION = 2
+"""The proof-format version these cases are stored under (the ``v2`` in the file names)."""
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "tests" / "vectors"
 

@@ -69,3 +69,22 @@ class ExtAlg:
 
 def cube(x):
     return x * x * x
+
+
+def mu_ext(components):
+    """mu(c0, c1, c2, c3) = c0 + c1 u + c2 u^2 + c3 u^3 computed in E (SPEC.md, section 8.4).
+
+    mu is the multiplication map E (x) E -> E, a ring homomorphism, so a constraint built from
+    ExtAlg values can be evaluated by mapping its inputs through mu and computing in E; the
+    verifier does this instead of multiplying 4-tuples of extension values."""
+    from shielded.field.ext import U
+    c0, c1, c2, c3 = components
+    acc = c3
+    for c in (c2, c1, c0):
+        acc = acc.mul_add(U, c) if hasattr(acc, "mul_add") else acc * U + c
+    return acc if not isinstance(acc, int) else _as_ext(acc)
+
+
+def _as_ext(x: int):
+    from shielded.field.ext import Ext
+    return Ext(x)

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from shielded.field.koalabear import P
+from shielded.proof.algebra import ExtAlg
 from shielded.proof.tape import Tape
 
 
@@ -37,8 +38,13 @@ def _gate_tape(gate):
     k = [t.input(gate.num_wires + j) for j in range(gate.num_constants)]
     labels = []
     for label, c in gate.constraints(w, k):
-        t.output(c)
-        labels.append(label)
+        if isinstance(c, ExtAlg):
+            for j in range(4):
+                t.output(c.c[j])
+                labels.append(f"{label} [component {j}]")
+        else:
+            t.output(c)
+            labels.append(label)
     return t.compile(), labels
 
 
@@ -63,8 +69,11 @@ def check_gates(circuit, trace: np.ndarray, fast: bool = True, limit: int = 1000
                 w = [int(x) for x in trace[:gate.num_wires, r]]
                 k = [int(x) for x in circuit.constants[:gate.num_constants, r]]
                 for label, v in gate.constraints(w, k):
-                    if v % P:
-                        out.append(Violation("gate", int(r), gate.name, label, v % P))
+                    parts = ([(f"{label} [component {j}]", v.c[j]) for j in range(4)]
+                             if isinstance(v, ExtAlg) else [(label, v)])
+                    for lab, x in parts:
+                        if x % P:
+                            out.append(Violation("gate", int(r), gate.name, lab, x % P))
         if len(out) >= limit:
             break
     return sorted(out, key=lambda v: (v.row, v.label))[:limit]

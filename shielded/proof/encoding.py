@@ -27,7 +27,7 @@ from shielded.proof.encoding_util import Reader, Writer
 from shielded.proof.proof import Proof
 
 PROOF_MAGIC = b"SHPF"
-PROOF_VERSION = 1
+PROOF_VERSION = 2
 _HASH_IDS = {"poseidon2": 0, "keccak": 1}
 
 

@@ -33,7 +33,9 @@ class Gate:
     num_constants: int = 0
     degree: int
 
-    def constraints(self, w: Sequence, k: Sequence) -> list[tuple[str, object]]:
+    def constraints(self, w: Sequence, k: Sequence, ext=ExtAlg) -> list[tuple[str, object]]:
+        """(label, value) per constraint.  An extension-valued constraint is ONE item, built with
+        ``ext`` (ExtAlg: four base components; mu_ext: its image in E, for the verifier)."""
         raise NotImplementedError
 
     def num_constraints(self) -> int:
@@ -67,7 +69,7 @@ class ConstantGate(Gate):
 
     degree = 1
 
-    def constraints(self, w, k):
+    def constraints(self, w, k, ext=ExtAlg):
         return [(f"w[{i}] = const[{i}]", w[i] - k[i]) for i in range(self.count)]
 
 
@@ -92,7 +94,7 @@ class ArithmeticGate(Gate):
     num_constants = 2
     degree = 3
 
-    def constraints(self, w, k):
+    def constraints(self, w, k, ext=ExtAlg):
         out = []
         for i in range(self.num_ops):
             a, b, c, d = w[4 * i:4 * i + 4]
@@ -121,16 +123,15 @@ class ExtArithmeticGate(Gate):
     num_constants = 2
     degree = 3
 
-    def constraints(self, w, k):
+    def constraints(self, w, k, ext=ExtAlg):
         out = []
         for i in range(self.num_ops):
             base = 16 * i
-            a = ExtAlg(w[base:base + 4])
-            b = ExtAlg(w[base + 4:base + 8])
-            c = ExtAlg(w[base + 8:base + 12])
-            d = ExtAlg(w[base + 12:base + 16])
-            r = d - (a * b * k[0] + c * k[1])
-            out += [(f"ext op {i}[{j}]: out = c0*a*b + c1*c", r.c[j]) for j in range(4)]
+            a = ext(w[base:base + 4])
+            b = ext(w[base + 4:base + 8])
+            c = ext(w[base + 8:base + 12])
+            d = ext(w[base + 12:base + 16])
+            out.append((f"ext op {i}: out = c0*a*b + c1*c", d - (a * b * k[0] + c * k[1])))
         return out
 
 
@@ -161,7 +162,7 @@ class DecomposeGate(Gate):
     def bit_wire(self, value: int, bit: int) -> int:
         return self.num_values + value * self.num_bits + bit
 
-    def constraints(self, w, k):
+    def constraints(self, w, k, ext=ExtAlg):
         out = []
         for v in range(self.num_values):
             acc = 0
@@ -205,14 +206,13 @@ class ReducingGate(Gate):
         base = 12 + self.num_coeffs + 4 * (i - 1)
         return [base, base + 1, base + 2, base + 3]
 
-    def constraints(self, w, k):
-        alpha = ExtAlg([w[j] for j in range(4)])
+    def constraints(self, w, k, ext=ExtAlg):
+        alpha = ext([w[j] for j in range(4)])
         out = []
         for i in range(self.num_coeffs):
-            acc = ExtAlg([w[j] for j in self.acc_wires(i)])
-            nxt = ExtAlg([w[j] for j in self.acc_wires(i + 1)])
-            r = nxt - (acc * alpha + w[12 + i])
-            out += [(f"step {i}[{j}]: acc' = acc * alpha + x", r.c[j]) for j in range(4)]
+            acc = ext([w[j] for j in self.acc_wires(i)])
+            nxt = ext([w[j] for j in self.acc_wires(i + 1)])
+            out.append((f"step {i}: acc' = acc * alpha + x", nxt - (acc * alpha + w[12 + i])))
         return out
 
 
@@ -275,7 +275,7 @@ class Poseidon2Gate(Gate):
     num_constants = 1
     degree = 3
 
-    def constraints(self, w, k):
+    def constraints(self, w, k, ext=ExtAlg):
         prm = poseidon2_params(16)
         inp = w[P2_IN:P2_IN + 16]
         out = w[P2_OUT:P2_OUT + 16]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 import numba as nb
@@ -79,9 +80,44 @@ def build_constraint_tape(vk):
         l_first=cols("l_first", 1)[0], l_last=cols("l_last", 1)[0], l_pi=cols("l_pi", vk.num_pi_rows),
         public_inputs=[t.param(8 + k) for k in range(vk.num_public_inputs)],
         beta=ExtAlg([t.param(i) for i in range(4)]), gamma=ExtAlg([t.param(4 + i) for i in range(4)]))
-    for term in constraint_terms(vk.gates, R, inputs):
-        t.output(term)
-    return t.compile()
+    output_map = []
+    for term_index, term in enumerate(constraint_terms(vk.gates, R, inputs)):
+        if isinstance(term, ExtAlg):
+            for j in range(4):
+                t.output(term.c[j])
+                output_map.append((term_index, j))
+        else:
+            t.output(term)
+            output_map.append((term_index, -1))
+    compiled = t.compile()
+    return ConstraintTape(compiled, tuple(output_map))
+
+
+@dataclass(frozen=True)
+class ConstraintTape:
+    """The compiled constraint system and, per output, (term index, component or -1)."""
+
+    tape: object
+    output_map: tuple
+
+    def coefficients(self, alpha: Ext, num_terms: int) -> np.ndarray:
+        """Per output: alpha^t for a base term, alpha^t u^j for component j of an extension
+        term (SPEC.md, section 8.4)."""
+        from shielded.poly.evaluate import ext_powers_array
+        from shielded.field.ext import U
+        powers = ext_powers_array(alpha, num_terms)
+        u_pows = [ONE, U, U * U, U * U * U]
+        out = np.empty((len(self.output_map), 4), np.uint32)
+        cache = {}
+        for k, (t, j) in enumerate(self.output_map):
+            if j < 0:
+                out[k] = powers[t]
+            else:
+                key = (t, j)
+                if key not in cache:
+                    cache[key] = (Ext(*map(int, powers[t])) * u_pows[j]).c
+                out[k] = cache[key]
+        return out
 
 
 # -- permutation argument ------------------------------------------------------------------------
@@ -253,13 +289,9 @@ def prove(pk, witness, rng: np.random.Generator | None = None, progress: Callabl
     inputs[lay["l_last"]] = lagrange_on_coset(u, log_n, xs, xn_minus_1)
     for r in range(vk.num_pi_rows):
         inputs[lay["l_pi"] + r] = lagrange_on_coset(r, log_n, xs, xn_minus_1)
-    alphas = np.empty((vk.num_terms, 4), np.uint32)
-    a = ONE
-    for k in range(vk.num_terms):
-        alphas[k] = a.c
-        a = a * alpha
+    alphas = pk.constraint_tape.coefficients(alpha, vk.num_terms)
     params = list(beta.c) + list(gamma.c) + list(public)
-    combined = pk.constraint_tape.run_accumulate(inputs, alphas, params)
+    combined = pk.constraint_tape.tape.run_accumulate(inputs, alphas, params)
     zh_inv = vec.batch_inverse(xn_minus_1[:4])
     quotient = vec.ext_scale_base(combined, np.tile(zh_inv, m // 4))
     coeffs = coset_intt(np.ascontiguousarray(quotient.T), GENERATOR)

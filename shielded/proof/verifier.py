@@ -9,6 +9,8 @@ natively (``NativeContext``), inside a circuit (recursion) and, later, as emitte
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from shielded.commit.context import NativeContext
@@ -19,7 +21,7 @@ from shielded.field.koalabear import P, inv, two_adic_generator
 from shielded.hash.transcript import new_transcript
 from shielded.proof.algebra import ExtAlg
 from shielded.proof.config import NUM_QUOTIENT_CHUNKS
-from shielded.proof.constraints import ConstraintInputs, constraint_terms
+from shielded.proof.constraints import ConstraintInputs, constraint_groups
 from shielded.proof.prover import opening_claims
 
 
@@ -37,13 +39,31 @@ def ext_pow(x, e: int):
 
 
 def combine_constraints_generic(vk, inputs: ConstraintInputs, alpha):
-    """sum_t alpha^t c_t in the extension field, by Horner from the last term (the reference
-    path, and the one an in-circuit context uses)."""
-    terms = constraint_terms(vk.gates, vk.config.num_routed, inputs)
+    """sum_t alpha^t mu(c_t) in E (the reference path, and the one an in-circuit context uses):
+    the constraints are evaluated in mu mode, each selector group by Horner, and the groups
+    combined as acc * alpha^len + selector * group."""
+    inputs = dataclasses.replace(inputs, mu=True)
     acc = None
-    for term in reversed(terms):
-        acc = term if acc is None else acc * alpha + term
+    pow_cache: dict = {}
+    for mult, cs in reversed(constraint_groups(vk.gates, vk.config.num_routed, inputs)):
+        if not cs:
+            continue
+        g = None
+        for c in reversed(cs):
+            g = c if g is None else _mul_add(g, alpha, c)
+        if mult is not None:
+            g = g * mult
+        if acc is None:
+            acc = g
+        else:
+            if len(cs) not in pow_cache:
+                pow_cache[len(cs)] = ext_pow(alpha, len(cs))
+            acc = _mul_add(acc, pow_cache[len(cs)], g)
     return acc
+
+
+def _mul_add(a, m, c):
+    return a.mul_add(m, c) if hasattr(a, "mul_add") else a * m + c
 
 
 def combine_constraints_tape(vk, inputs: ConstraintInputs, alpha) -> Ext:
@@ -57,7 +77,8 @@ def combine_constraints_tape(vk, inputs: ConstraintInputs, alpha) -> Ext:
             + list(inputs.z_next.c) + [inputs.l_first, inputs.l_last] + list(inputs.l_pi))
     arr = np.array([e.c for e in cols], np.uint32)
     params = list(inputs.beta.c) + list(inputs.gamma.c) + [int(x) for x in inputs.public_inputs]
-    return Ext(*map(int, run_ext_combination(tape, arr, params, ext_powers_array(alpha, vk.num_terms))))
+    coeffs = tape.coefficients(alpha, vk.num_terms)
+    return Ext(*map(int, run_ext_combination(tape.tape, arr, params, coeffs)))
 
 
 _TAPES: dict = {}

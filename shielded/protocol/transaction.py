@@ -268,11 +268,11 @@ def build_transaction(system: JoinSplitSystem, key: SpendingKey, spends: Sequenc
     depth = system.preset.tree_depth
     if len(spends) > NUM_INPUTS or len(outputs) > NUM_OUTPUTS:
         raise TransactionError(f"at most {NUM_INPUTS} spends and {NUM_OUTPUTS} outputs per transaction")
-    for name, v, hi in (("fee", fee, U64), ("public_value_in", public_value_in, U64),
-                        ("public_value_out", public_value_out, U64), ("public_owner", public_owner, 1 << 160),
-                        ("asset", asset, MAX_ASSET)):
-        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < hi:
-            raise TransactionError(f"{name} must be an integer in [0, {hi}), got {v!r}")
+    for name, v, bits in (("fee", fee, 64), ("public_value_in", public_value_in, 64),
+                          ("public_value_out", public_value_out, 64), ("public_owner", public_owner, 160),
+                          ("asset", asset, 30)):
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < 1 << bits:
+            raise TransactionError(f"{name} must be in [0, 2^{bits}), got {v!r}")
     if (public_value_in or public_value_out) and public_owner == 0:
         raise TransactionError("a deposit or withdrawal needs a public owner (L1 address)")
     owner = key.owner
