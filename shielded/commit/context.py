@@ -52,8 +52,10 @@ class BaseLanes:
         return None
 
     def __mul__(self, o):
-        if isinstance(o, ExtLanes) or isinstance(o, Ext):
+        if isinstance(o, ExtLanes):
             return o * self
+        if isinstance(o, Ext):
+            return ExtLanes.from_base(self) * o
         ov = self._other(o)
         if ov is None:
             return NotImplemented

@@ -295,8 +295,20 @@ def pcs_prove(config: FriConfig, transcript, batches: Sequence[CommittedBatch],
 
 # -- verifier (generic over the context) -------------------------------------------------------
 
+def _half_sum(a, c):
+    """(a + c) / 2, fused into one operation where the values support it."""
+    if hasattr(a, "lincomb"):
+        return a.lincomb(INV2, c, INV2)
+    return (a + c) * INV2
+
+
+def _mul_add(a, m, c):
+    return a.mul_add(m, c) if hasattr(a, "mul_add") else a * m + c
+
+
 def fold_coset(values: list, x0_inv, beta, arity_bits: int):
-    """Fold the values on a coset {x0 w_a^t : t < a} at beta (works on lanes or scalars)."""
+    """Fold the values on a coset {x0 w_a^t : t < a} at beta (works on lanes or scalars):
+    log2(a) rounds of F'(x^2) = (F(x) + F(-x))/2 + beta (F(x) - F(-x)) / (2x)."""
     vals = list(values)
     xinv = x0_inv
     b = beta
@@ -308,7 +320,7 @@ def fold_coset(values: list, x0_inv, beta, arity_bits: int):
         for t in range(half):
             xt_half = xinv * (pow(w_inv, t, P) * INV2 % P)   # (2 x_t)^-1
             a, c = vals[t], vals[t + half]
-            new.append((a + c) * INV2 + (a - c) * xt_half * b)
+            new.append(_mul_add(a - c, xt_half * b, _half_sum(a, c)))
         vals = new
         xinv = xinv * xinv
         b = b * b

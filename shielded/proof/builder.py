@@ -160,9 +160,15 @@ class DecomposeGen(Generator):
 
 
 class CircuitBuilder:
-    def __init__(self, config: ProofConfig | None = None, name: str = "circuit"):
+    def __init__(self, config: ProofConfig | None = None, name: str = "circuit",
+                 range_values_per_row: int | None = None):
+        """``range_values_per_row`` caps how many values a range-check row holds (default: as
+        many as fit).  A verifier evaluates every slot of a gate type at zeta, so a circuit that
+        will be verified inside another one (a client proof) packs fewer values per row: a few
+        more rows for it, far fewer constraints for its recursive verifier."""
         self.config = config or ProofConfig()
         self.name = name
+        self.range_values_per_row = range_values_per_row
         self.num_vars = 0
         self.rows: list[Row] = []
         self.generators: list[Generator] = []
@@ -427,6 +433,8 @@ class CircuitBuilder:
             return self._gate(DecomposeGate(1, bits, routed_bits=True))
         values = max(1, cfg.num_wires // (1 + bits))
         values = min(values, cfg.num_routed)
+        if self.range_values_per_row:
+            values = min(values, self.range_values_per_row)
         return self._gate(DecomposeGate(values, bits))
 
     def range_check(self, x: Var, bits: int) -> None:
