@@ -43,12 +43,21 @@ configs = pytest.mark.parametrize("name", list(CONFIGS))
 
 
 def digest_per_spec(data: bytes, hash_name: str):
-    """SPEC.md section 11, written out independently of keys.py."""
+    """SPEC.md section 11, written out independently of keys.py: the key bytes end with the cap
+    (u16 count, then 8 elements per digest); the shape bytes are everything before it."""
     if hash_name == "keccak":
         return keccak256(data)
-    padded = data + bytes(-len(data) % 3)
-    return hash_elements(Tag.CIRCUIT_DIGEST,
-                         [len(data)] + [int.from_bytes(padded[i:i + 3], "big") for i in range(0, len(padded), 3)])
+    # locate the cap: the last u16 count followed by count * 32 bytes ends the key
+    for count in range(1, 257):
+        start = len(data) - 32 * count - 2
+        if start > 0 and int.from_bytes(data[start:start + 2], "big") == count:
+            break
+    shape, cap = data[:start], data[start + 2:]
+    padded = shape + bytes(-len(shape) % 3)
+    shape_digest = hash_elements(Tag.CIRCUIT_SHAPE, [len(shape)] + [int.from_bytes(padded[i:i + 3], "big")
+                                                                      for i in range(0, len(padded), 3)])
+    cap_elems = [int.from_bytes(cap[i:i + 4], "big") for i in range(0, len(cap), 4)]
+    return hash_elements(Tag.CIRCUIT_DIGEST, list(shape_digest) + cap_elems)
 
 
 # -- round trip and digest -------------------------------------------------------------------------

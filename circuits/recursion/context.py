@@ -93,10 +93,17 @@ def _is_nonzero(b, x):
 
 
 class CircuitContext:
-    def __init__(self, b):
+    """``dynamic_cap``: the verified proof's preprocessed cap as circuit values (a list of
+    digests) instead of the key's constants; the circuit digest is then recomputed in-circuit
+    as H(CIRCUIT_DIGEST, shape digest || cap), so one circuit can verify proofs of any key of
+    the given shape (the caller constrains which keys are allowed via ``digest``)."""
+
+    def __init__(self, b, dynamic_cap=None):
         self.b = b
         self.transcript = CircuitTranscript(b)
         self._cap_roots: dict = {}
+        self.dynamic_cap = dynamic_cap
+        self.digest = None
 
     # -- proof data ------------------------------------------------------------------------
     def absorb_cap(self, t, cap) -> None:
@@ -110,7 +117,18 @@ class CircuitContext:
         return e.components()
 
     def preprocessed_cap(self, vk):
+        if self.dynamic_cap is not None:
+            return self.dynamic_cap
         return [[BaseV.constant(self.b, int(x)) for x in d] for d in vk.preprocessed_cap]
+
+    def circuit_digest(self, vk):
+        if self.dynamic_cap is None:
+            self.digest = [BaseV.constant(self.b, int(x)) for x in vk.digest]
+        else:
+            elems = [self.b.constant(int(x)) for x in vk.shape_digest]
+            elems += [x.v() if isinstance(x, BaseV) else x for d in self.dynamic_cap for x in d]
+            self.digest = [BaseV(self.b, v) for v in hash_elements(self.b, Tag.CIRCUIT_DIGEST, elems)]
+        return self.digest
 
     def check_pcs_shapes(self, *args) -> None:
         """In a circuit the proof has its shape by construction."""

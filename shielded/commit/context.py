@@ -217,6 +217,9 @@ class NativeContext:
     def preprocessed_cap(self, vk):
         return vk.preprocessed_cap
 
+    def circuit_digest(self, vk):
+        return vk.digest
+
     def check_pcs_shapes(self, config, caps, widths, proof, log_degree) -> None:
         from shielded.commit.fri import check_pcs_shapes
         check_pcs_shapes(config, caps, widths, proof, log_degree)

@@ -40,6 +40,7 @@ class Tag(IntEnum):
     MERKLE_LEAF = 1
     TRANSCRIPT = 2
     CIRCUIT_DIGEST = 3
+    CIRCUIT_SHAPE = 4
     # protocol (SPEC.md, Part II)
     KEY_ASK = 16          # spending key -> spend authorising key
     KEY_NK = 17           # spending key -> nullifier key

@@ -183,15 +183,40 @@ class VerifyingKey:
         except ShieldedError as e:  # ParameterError / CircuitError from validation
             raise EncodingError(f"verifying key: {e}") from None
 
-    @cached_property
-    def digest(self):
-        """Poseidon2: sponge of the key's bytes packed 3 per element; Keccak: keccak256 of them."""
+    def shape_bytes(self) -> bytes:
+        """The key's bytes without the preprocessed cap: everything that fixes the verifier's
+        computation (configuration, sizes, gates, public-input count)."""
         data = self.to_bytes()
+        return data[:len(data) - len(self._cap_bytes())]
+
+    def _cap_bytes(self) -> bytes:
+        w = Writer()
+        cap = self.preprocessed_cap
+        w.u16(cap.shape[0])
         if self.config.fri.hash == "keccak":
-            return keccak256(data)
+            w.raw(np.asarray(cap, np.uint8).tobytes())
+        else:
+            w.elements(cap.reshape(-1))
+        return w.bytes()
+
+    @cached_property
+    def shape_digest(self):
+        """Poseidon2 sponge (tag CIRCUIT_SHAPE) of the shape bytes packed 3 per element."""
+        data = self.shape_bytes()
         padded = data + b"\x00" * (-len(data) % 3)
         elems = [int.from_bytes(padded[i:i + 3], "big") for i in range(0, len(padded), 3)]
-        return hash_elements(Tag.CIRCUIT_DIGEST, [len(data)] + elems)
+        return hash_elements(Tag.CIRCUIT_SHAPE, [len(data)] + elems)
+
+    @cached_property
+    def digest(self):
+        """The circuit digest, absorbed first by every transcript (SPEC.md, section 11).
+        Poseidon2: H(CIRCUIT_DIGEST, shape_digest || every cap element), so a circuit can
+        recompute it from a cap it holds as witness (recursion over several circuits of one
+        shape).  Keccak: keccak256 of the key's bytes."""
+        if self.config.fri.hash == "keccak":
+            return keccak256(self.to_bytes())
+        return hash_elements(Tag.CIRCUIT_DIGEST,
+                             list(self.shape_digest) + [int(x) for x in np.asarray(self.preprocessed_cap).reshape(-1)])
 
 
 @dataclass

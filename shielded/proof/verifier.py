@@ -127,7 +127,7 @@ def verify_with_context(ctx, vk, public_inputs, proof) -> None:
     L = vk.layout
     cfg = vk.config
     n = vk.n
-    t.absorb_digest(vk.digest)
+    t.absorb_digest(ctx.circuit_digest(vk))
     t.absorb_elements(list(public_inputs))
     ctx.absorb_cap(t, proof.wires_cap)
     beta, gamma = t.squeeze_ext(), t.squeeze_ext()
