@@ -169,6 +169,7 @@ class CircuitBuilder:
         self.config = config or ProofConfig()
         self.name = name
         self.range_values_per_row = range_values_per_row
+        self.min_log_rows = 0
         self.num_vars = 0
         self.rows: list[Row] = []
         self.generators: list[Generator] = []
@@ -466,6 +467,38 @@ class CircuitBuilder:
             cells[gate.bit_wire(0, i)] = v
         self.generators.append(DecomposeGen(row, gate, 0, x, outs))
         return outs
+
+    # -- shape -----------------------------------------------------------------------------------
+    def used_gate_names(self) -> set[str]:
+        return {r.gate.name for r in self.rows}
+
+    def ensure_gates(self, gate_names) -> None:
+        """Add one valid row of every listed gate type the circuit does not use yet, so that two
+        circuits can share one shape (the same gate list in their keys)."""
+        from shielded.proof.gates import gate_from_name
+        missing = sorted(set(gate_names) - self.used_gate_names())
+        for name in missing:
+            gate = gate_from_name(name)
+            kind = name.split("(")[0]
+            z = self.zero()
+            if kind == "arithmetic":
+                self.arithmetic(0, 0, z, z, z)
+            elif kind == "ext_arithmetic":
+                self.ext_arithmetic(0, 0, (z,) * 4, (z,) * 4, (z,) * 4)
+            elif kind == "poseidon2":
+                self.poseidon2([z] * 16)
+            elif kind == "reducing":
+                self.reduce_horner((z,) * 4, [z])
+            elif kind == "decompose":
+                if gate.routed_bits:
+                    self.split_bits(z, gate.num_bits)
+                else:
+                    self.range_check(z, gate.num_bits)
+            elif kind != "constant":
+                raise CircuitError(f"cannot add a row of gate {name}")
+        if not set(gate_names) <= self.used_gate_names():
+            raise CircuitError(f"gates {sorted(set(gate_names) - self.used_gate_names())} could not be added "
+                               "(their parameters differ from what this builder creates)")
 
     # -- build ---------------------------------------------------------------------------------
     def build(self):

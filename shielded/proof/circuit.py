@@ -53,7 +53,7 @@ class Circuit:
         num_pi_rows = -(-num_pi // R)
         rows_used = num_pi_rows + len(b.rows)
         t = cfg.blinding_rows
-        log_n = max(cfg.min_log_rows(), (rows_used + t - 1).bit_length())
+        log_n = max(cfg.min_log_rows(), (rows_used + t - 1).bit_length(), getattr(b, "min_log_rows", 0))
         n = 1 << log_n
         if log_n + cfg.fri.log_blowup > 24:
             raise CircuitError(f"circuit of 2^{log_n} rows is too large for the field's 2-adicity")

@@ -25,8 +25,7 @@ from shielded.errors import ShieldedError
 from shielded.hash.sponge import Tag, hash_elements
 from shielded.state.note_tree import NoteTree
 
-KEY_LIMBS = 4
-KEY_LIMB_BITS = 30
+from circuits.aggregation.layout import KEY_LIMB_BITS, KEY_LIMBS  # noqa: E402 (shared with the circuit)
 
 
 class NullifierExists(ShieldedError):

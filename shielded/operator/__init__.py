@@ -1,0 +1,1 @@
+"""The operator node: batching, aggregation, submission (SPEC.md, Part III)."""

@@ -1,0 +1,355 @@
+"""Aggregating a batch of transactions into one L1-facing proof (SPEC.md, Part III).
+
+    system = AggregationSystem(preset)                  # one-time setup (keys of 4 circuits)
+    result = prove_batch(system, state, txs, ProcessScheduler(2))
+    check_batch(system, state_roots, history, result.calldata, result.final_public, result.final_proof)
+    state.commit()
+
+Transactions in, final proof + public data + new state out, for any batch size >= 1.  The batch
+is cut into one chain per worker (leaves of two transactions, each leaf continuing the previous
+one); chains are proved in parallel, their tips merged pairwise, and the top node wrapped in the
+Keccak-based final proof.  A leaf with one transaction leaves its second slot inactive; a chain's
+first leaf continues the dummy proof.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from circuits.aggregation.final import build_final
+from circuits.aggregation.layout import (FINAL_PI_FIELDS, NODE_NUM_PUBLIC_INPUTS, NODE_PI_FIELDS,
+                                         RECORD_ELEMENTS)
+from circuits.aggregation.node import build_dummy, build_leaf, build_merge
+from circuits.recursion.proof_targets import assign_proof
+from circuits.recursion.verifier import replay_query_indices
+from shielded.commit.fri import FriConfig
+from shielded.errors import ShieldedError, VerificationError
+from shielded.field.ext import Ext
+from shielded.proof.config import ProofConfig
+from shielded.proof.encoding import decode_proof
+from shielded.proof.keys import VerifyingKey, setup
+from shielded.proof.prover import prove
+from shielded.proof.verifier import verify
+from shielded.proof.witness import generate_witness
+from shielded.protocol.batch import BatchPublicData, anchors_digest, batch_challenge, fingerprint
+from shielded.protocol.transaction import joinsplit_system
+from shielded.state.rollup import BatchPlan
+
+NODE_LOG_ROWS = 15
+
+
+def node_config() -> ProofConfig:
+    return ProofConfig(fri=FriConfig.for_security(log_blowup=3), min_security_bits=100)
+
+
+def final_config() -> ProofConfig:
+    return ProofConfig(fri=FriConfig.for_security(log_blowup=3, hash="keccak"), min_security_bits=100)
+
+
+def _template(config: ProofConfig, gates, log_n: int) -> VerifyingKey:
+    cap = np.zeros((1 << min(config.fri.cap_height, log_n + config.fri.log_blowup), 8), np.uint32)
+    return VerifyingKey(config, log_n, (1 << log_n) - config.blinding_rows, NODE_NUM_PUBLIC_INPUTS,
+                        tuple(sorted(gates)), cap)
+
+
+@dataclass
+class NodeProof:
+    kind: str              # "dummy", "leaf" or "merge"
+    public: list
+    proof: object
+
+    def field(self, name: str) -> list:
+        from circuits.aggregation.node import node_field
+        return node_field(self.public, name)
+
+
+class AggregationSystem:
+    """The join-split system plus the aggregation circuits and their keys."""
+
+    def __init__(self, preset, node_cfg: ProofConfig | None = None, final_cfg: ProofConfig | None = None,
+                 log_rows: int = NODE_LOG_ROWS, progress: Callable | None = None):
+        say = progress or (lambda m: None)
+        t0 = time.perf_counter()
+        self.preset = preset
+        self.js = joinsplit_system(preset)
+        self.depth = preset.tree_depth
+        cfg = node_cfg or node_config()
+        self.node_cfg = cfg
+        # the node shape: iterate until the gate list and size are stable
+        gates = set(self.js.vk.gate_names) | {"reducing(coeffs=24)", "ext_arithmetic(ops=2)"}
+        log_n = log_rows
+        for _ in range(4):
+            t = _template(cfg, gates, log_n)
+            leaf = build_leaf(self.js.vk, t, (0,) * 8, cfg, self.depth)
+            merge = build_merge(t, cfg)
+            used = leaf.builder.used_gate_names() | merge.builder.used_gate_names()
+            rows = max(leaf.builder.build().rows_used, merge.builder.build().rows_used)
+            need = max(log_n, (rows + cfg.blinding_rows - 1).bit_length())
+            if used <= gates and need == log_n:
+                break
+            gates |= used
+            log_n = need
+        else:
+            raise ShieldedError("aggregation node shape did not converge")
+        self.template = _template(cfg, gates, log_n)
+        say(f"node shape: 2^{log_n} rows, {len(gates)} gate types ({time.perf_counter() - t0:.1f} s)")
+        dummy_b = build_dummy(cfg, log_n, gates)
+        self.dummy_pk, self.dummy_vk = setup(dummy_b.build())
+        self.leaf = build_leaf(self.js.vk, self.template, self.dummy_vk.digest, cfg, self.depth, gates, log_n)
+        self.leaf_circuit = self.leaf.builder.build()
+        self.leaf_pk, self.leaf_vk = setup(self.leaf_circuit)
+        say(f"leaf circuit: {self.leaf_circuit.rows_used} rows used ({time.perf_counter() - t0:.1f} s)")
+        self.merge = build_merge(self.template, cfg, gates, log_n)
+        self.merge_circuit = self.merge.builder.build()
+        self.merge_pk, self.merge_vk = setup(self.merge_circuit)
+        say(f"merge circuit: {self.merge_circuit.rows_used} rows used ({time.perf_counter() - t0:.1f} s)")
+        shapes = {vk.shape_bytes() for vk in (self.template, self.dummy_vk, self.leaf_vk, self.merge_vk)}
+        if len(shapes) != 1:
+            raise ShieldedError("aggregation circuits do not share one shape")
+        self.final = build_final(self.template, self.leaf_vk.digest, self.merge_vk.digest, final_cfg or final_config())
+        self.final_circuit = self.final.builder.build()
+        self.final_pk, self.final_vk = setup(self.final_circuit)
+        say(f"final circuit: {self.final_circuit.rows_used} rows used of 2^{self.final_circuit.log_n} "
+            f"({time.perf_counter() - t0:.1f} s)")
+        dummy_w = generate_witness(dummy_b.build(), {v: 0 for v in dummy_b.build().inputs})
+        proof, public = prove(self.dummy_pk, dummy_w)
+        self.dummy_proof = NodeProof("dummy", public, proof)
+        say(f"dummy proof ready; setup done ({time.perf_counter() - t0:.1f} s)")
+
+    def vk_of(self, kind: str) -> VerifyingKey:
+        return {"dummy": self.dummy_vk, "leaf": self.leaf_vk, "merge": self.merge_vk}[kind]
+
+
+# -- witness assembly ----------------------------------------------------------------------------
+
+def _node_publics(plan: BatchPlan, start_state, end_state, elements: list[int], system) -> list[int]:
+    r = plan.r
+    F = fingerprint(elements, r)
+    R = r ** len(elements)
+    values = {"note_root_old": list(start_state.note_root), "note_size_old": [start_state.note_size],
+              "note_root_new": list(end_state.note_root), "note_size_new": [end_state.note_size],
+              "nf_root_old": list(start_state.nf_root), "nf_size_old": [start_state.nf_size],
+              "nf_root_new": list(end_state.nf_root), "nf_size_new": [end_state.nf_size],
+              "anchors_digest": list(anchors_digest(plan.anchors)), "r": list(r.c), "F": list(F.c),
+              "R": list(R.c), "leaf_digest": list(system.leaf_vk.digest),
+              "merge_digest": list(system.merge_vk.digest)}
+    return [x for name, _ in NODE_PI_FIELDS for x in values[name]]
+
+
+def _assign_child(out: dict, system, child, node: NodeProof) -> None:
+    vk = system.vk_of(node.kind)
+    out.update(zip(child.public, node.public))
+    for t, d in zip(child.cap, vk.preprocessed_cap):
+        out.update(zip((x.var for x in t), map(int, d)))
+    out[child.is_merge] = 1 if node.kind == "merge" else 0
+    indices, failures = replay_query_indices(vk, node.public, node.proof)
+    if failures:
+        raise VerificationError(f"a {node.kind} proof handed to aggregation is invalid: {failures[0]}")
+    out.update(assign_proof(child.proof, vk, node.proof, indices))
+
+
+def _anchors_values(plan: BatchPlan) -> list[int]:
+    padded = list(plan.anchors) + [(0,) * 8] * (4 - len(plan.anchors))
+    return [len(plan.anchors)] + [x for d in padded for x in d]
+
+
+def leaf_assignment(system, plan: BatchPlan, indices: list[int], chain_start: int, prev: NodeProof | None) -> tuple:
+    """(assignment, public inputs) for a leaf holding plan.txs[i] for i in ``indices``."""
+    leaf = system.leaf
+    out: dict = {}
+    start_state = plan.txs[chain_start].before
+    end_state = plan.txs[indices[-1]].after
+    elements = [e for i in range(chain_start, indices[-1] + 1) for e in plan.txs[i].record.elements()]
+    publics = _node_publics(plan, start_state, end_state, elements, system)
+    flat = [v for name, _ in NODE_PI_FIELDS for v in leaf.pis[name]]
+    out.update(zip(flat, publics))
+    out.update(zip(leaf.anchors, _anchors_values(plan)))
+    prev_node = prev if prev is not None else system.dummy_proof
+    _assign_child(out, system, leaf.prev, prev_node)
+    out[leaf.prev.active] = 1 if prev is not None else 0
+    js_vk = system.js.vk
+    first = plan.txs[indices[0]]
+    for s, slot in enumerate(leaf.slots):
+        w = plan.txs[indices[s]] if s < len(indices) else None
+        tx = (w or first).tx
+        out[slot.active] = 1 if w is not None else 0
+        pub = tx.public_inputs()
+        out.update(zip(slot.public, pub))
+        proof = decode_proof(tx.proof, js_vk)
+        idx, failures = replay_query_indices(js_vk, pub, proof)
+        if failures:
+            raise VerificationError(f"transaction proof invalid: {failures[0]}")
+        out.update(assign_proof(slot.proof, js_vk, proof, idx))
+        out[slot.anchor_index] = w.anchor_index if w is not None else 0
+        sibs = w.note_siblings if w is not None else [(0,) * 8] * (system.depth - 1)
+        for t, d in zip(slot.note_siblings, sibs):
+            out.update(zip(t, d))
+        for k, handles in enumerate(slot.nf):
+            if w is not None:
+                iw = w.nf_witnesses[k]
+                vals = dict(low_key=list(iw.low_leaf.key), low_next_index=iw.low_leaf.next_index,
+                            low_next_key=list(iw.low_leaf.next_key), low_position=iw.low_index,
+                            low_path=iw.low_path, new_path=iw.new_path)
+            else:
+                zero = [(0,) * 8] * system.depth
+                vals = dict(low_key=[0] * 4, low_next_index=0, low_next_key=[0] * 4, low_position=0,
+                            low_path=zero, new_path=zero)
+            out.update(zip(handles["low_key"], vals["low_key"]))
+            out[handles["low_next_index"]] = vals["low_next_index"]
+            out.update(zip(handles["low_next_key"], vals["low_next_key"]))
+            out[handles["low_position"]] = vals["low_position"]
+            for t, d in zip(handles["low_path"], vals["low_path"]):
+                out.update(zip(t, d))
+            for t, d in zip(handles["new_path"], vals["new_path"]):
+                out.update(zip(t, d))
+    return out, publics
+
+
+def merge_assignment(system, plan: BatchPlan, left: NodeProof, right: NodeProof | None) -> tuple:
+    m = system.merge
+    out: dict = {}
+    active = right is not None
+    right_node = right if active else left
+    out[m.right_active] = 1 if active else 0
+    _assign_child(out, system, m.children[0], left)
+    _assign_child(out, system, m.children[1], right_node)
+    values = {name: left.field(name) for name, _ in NODE_PI_FIELDS}
+    if active:
+        for name in ("note_root_new", "note_size_new", "nf_root_new", "nf_size_new"):
+            values[name] = right.field(name)
+        fl, rl = Ext(*left.field("F")), Ext(*left.field("R"))
+        fr, rr = Ext(*right.field("F")), Ext(*right.field("R"))
+        values["F"] = list((fl + rl * fr).c)
+        values["R"] = list((rl * rr).c)
+    publics = [x for name, _ in NODE_PI_FIELDS for x in values[name]]
+    flat = [v for name, _ in NODE_PI_FIELDS for v in m.pis[name]]
+    out.update(zip(flat, publics))
+    return out, publics
+
+
+def final_assignment(system, plan: BatchPlan, top: NodeProof) -> tuple:
+    f = system.final
+    out: dict = {}
+    _assign_child(out, system, f.top, top)
+    out.update(zip(f.anchors, _anchors_values(plan)))
+    values = {name: top.field(name) for name in ("note_root_old", "note_size_old", "note_root_new",
+                                                  "note_size_new", "nf_root_old", "nf_size_old",
+                                                  "nf_root_new", "nf_size_new", "r")}
+    values["F"] = list(plan.F.c)
+    publics = [x for name, _ in FINAL_PI_FIELDS for x in values[name]]
+    flat = [v for name, _ in FINAL_PI_FIELDS for v in f.pis[name]]
+    out.update(zip(flat, publics))
+    return out, publics
+
+
+# -- proving jobs (top-level functions so worker processes can run them) --------------------------
+
+_SYSTEM: AggregationSystem | None = None
+
+
+def _prove(pk, circuit, assignment):
+    witness = generate_witness(circuit, assignment)
+    proof, public = prove(pk, witness)
+    return proof, public
+
+
+def prove_chain_job(plan: BatchPlan, indices: list[int]) -> NodeProof:
+    """Prove a chain of leaves over plan.txs[indices] (two per leaf, in order)."""
+    system = _SYSTEM
+    prev = None
+    start = indices[0]
+    for k in range(0, len(indices), 2):
+        group = indices[k:k + 2]
+        assignment, publics = leaf_assignment(system, plan, group, start, prev)
+        proof, public = _prove(system.leaf_pk, system.leaf_circuit, assignment)
+        prev = NodeProof("leaf", public, proof)
+    return prev
+
+
+def prove_merge_job(plan: BatchPlan, left: NodeProof, right: NodeProof | None) -> NodeProof:
+    system = _SYSTEM
+    assignment, publics = merge_assignment(system, plan, left, right)
+    proof, public = _prove(system.merge_pk, system.merge_circuit, assignment)
+    return NodeProof("merge", public, proof)
+
+
+@dataclass
+class BatchResult:
+    plan: BatchPlan
+    final_proof: object
+    final_public: list
+    calldata: bytes
+    timings: dict
+
+
+def split_chains(n: int, workers: int) -> list[list[int]]:
+    """Contiguous ranges of transaction indices, one per chain; every chain but the last holds
+    an even number of transactions (leaves take two)."""
+    leaves = -(-n // 2)
+    chains = max(1, min(workers, leaves))
+    per = -(-leaves // chains)
+    out = []
+    for c in range(chains):
+        lo, hi = 2 * per * c, min(n, 2 * per * (c + 1))
+        if lo < hi:
+            out.append(list(range(lo, hi)))
+    return out
+
+
+def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Callable | None = None) -> BatchResult:
+    """Plan, prove and check a batch (the state is updated only by ``state.commit()``)."""
+    global _SYSTEM
+    say = progress or (lambda m: None)
+    t0 = time.perf_counter()
+    plan = state.apply_batch(system.js, list(txs))
+    timings = {"plan_s": time.perf_counter() - t0}
+    say(f"batch of {len(txs)} planned: {len(plan.anchors)} anchor(s), {len(plan.calldata)} bytes of calldata")
+    _SYSTEM = system
+    chains = split_chains(len(txs), getattr(scheduler, "workers", 1))
+    t1 = time.perf_counter()
+    nodes = scheduler.map(prove_chain_job, [(plan, c) for c in chains])
+    timings["leaves_s"] = time.perf_counter() - t1
+    say(f"{len(chains)} chain(s) of leaves proved ({timings['leaves_s']:.1f} s)")
+    t1 = time.perf_counter()
+    while len(nodes) > 1:
+        pairs = [(plan, nodes[i], nodes[i + 1]) for i in range(0, len(nodes) - 1, 2)]
+        merged = scheduler.map(prove_merge_job, pairs)
+        if len(nodes) % 2:
+            merged.append(nodes[-1])
+        nodes = merged
+    timings["merges_s"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    assignment, publics = final_assignment(system, plan, nodes[0])
+    proof, public = _prove(system.final_pk, system.final_circuit, assignment)
+    timings["final_s"] = time.perf_counter() - t1
+    say(f"final proof ({timings['final_s']:.1f} s)")
+    timings["total_s"] = time.perf_counter() - t0
+    return BatchResult(plan, proof, public, plan.calldata, timings)
+
+
+def check_batch(system: AggregationSystem, old_state, history, calldata: bytes, final_public: list, proof) -> None:
+    """What the L1 contract checks (SPEC.md, Part III, "L1 checks"): the old roots are its state,
+    every anchor is a recent root, r and F recomputed from the calldata match the proof's public
+    inputs, and the final proof verifies.  Raises VerificationError."""
+    data = BatchPublicData.from_calldata(calldata)
+    pis = {}
+    pos = 0
+    for name, n in FINAL_PI_FIELDS:
+        pis[name] = list(final_public[pos:pos + n])
+        pos += n
+    if pis["note_root_old"] != list(old_state.note_root) or pis["note_size_old"] != [old_state.note_size] \
+            or pis["nf_root_old"] != list(old_state.nf_root) or pis["nf_size_old"] != [old_state.nf_size]:
+        raise VerificationError("the proof does not start from the current state")
+    for a in data.anchors:
+        if tuple(a) not in history:
+            raise VerificationError("an anchor root is not among the recent batch roots")
+    r = batch_challenge(old_state.note_root, old_state.nf_root, calldata)
+    if pis["r"] != list(r.c):
+        raise VerificationError("the challenge does not match the calldata")
+    if pis["F"] != list(fingerprint(data.elements(), r).c):
+        raise VerificationError("the fingerprint does not match the calldata")
+    verify(system.final_vk, final_public, proof)
