@@ -327,6 +327,10 @@ def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Call
     proof, public = _prove(system.final_pk, system.final_circuit, assignment)
     timings["final_s"] = time.perf_counter() - t1
     say(f"final proof ({timings['final_s']:.1f} s)")
+    # self-check: exactly what L1 will check, before anything is submitted
+    t1 = time.perf_counter()
+    check_batch(system, plan.old, state.history, plan.calldata, public, proof)
+    timings["check_s"] = time.perf_counter() - t1
     timings["total_s"] = time.perf_counter() - t0
     return BatchResult(plan, proof, public, plan.calldata, timings)
 

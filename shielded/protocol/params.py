@@ -21,6 +21,7 @@ class Preset:
     tree_depth: int
     root_window: int
     proof: ProofConfig
+    max_batch: int          # transactions per batch (the operator refuses more; SPEC.md, Part III)
 
     @property
     def insecure(self) -> bool:
@@ -32,10 +33,10 @@ class Preset:
 # cheaper to verify inside the aggregation leaf, which is what lets a leaf hold two of them in
 # 2^14 rows (SPEC.md, Part III).
 CLIENT_FRI = FriConfig.for_security(log_blowup=4)
-REAL = Preset("real", 32, 100, ProofConfig(zk=True, fri=CLIENT_FRI, min_security_bits=100))
-SMALL = Preset("small", 8, 16, ProofConfig(zk=True, fri=CLIENT_FRI, min_security_bits=100))
+REAL = Preset("real", 32, 100, ProofConfig(zk=True, fri=CLIENT_FRI, min_security_bits=100), 1024)
+SMALL = Preset("small", 8, 16, ProofConfig(zk=True, fri=CLIENT_FRI, min_security_bits=100), 32)
 INSECURE_TEST = Preset("insecure-test", 8, 16,
-                       ProofConfig(zk=True, fri=FriConfig(log_blowup=3, num_queries=8, pow_bits=4)))
+                       ProofConfig(zk=True, fri=FriConfig(log_blowup=3, num_queries=8, pow_bits=4)), 32)
 
 PRESETS = {p.name: p for p in (REAL, SMALL, INSECURE_TEST)}
 

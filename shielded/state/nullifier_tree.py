@@ -22,8 +22,8 @@ import bisect
 from dataclasses import dataclass
 
 from shielded.errors import ShieldedError
-from shielded.hash.sponge import Tag, hash_elements
-from shielded.state.note_tree import NoteTree
+from shielded.hash.sponge import Tag, compress, hash_elements
+from shielded.state.note_tree import NoteTree, TreeFullError
 
 from circuits.aggregation.layout import KEY_LIMB_BITS, KEY_LIMBS  # noqa: E402 (shared with the circuit)
 
@@ -89,7 +89,6 @@ class NullifierTree:
         nodes = self.tree.nodes
         node = leaf.digest()
         nodes[(0, index)] = node
-        from shielded.hash.sponge import compress
         for h in range(self.depth):
             sib = self.tree._node(h, (index >> h) ^ 1)
             node = compress(sib, node) if (index >> h) & 1 else compress(node, sib)
@@ -120,6 +119,8 @@ class NullifierTree:
         k = key_int(key)
         if k in self._index_of:
             raise NullifierExists("nullifier already spent")
+        if self.size >= 1 << self.depth:      # checked before anything changes
+            raise TreeFullError(f"the nullifier tree of depth {self.depth} is full")
         i = bisect.bisect_left(self._sorted, k) - 1      # predecessor (the sentinel at worst)
         low_index = self._index_of[self._sorted[i]]
         low = self.leaves[low_index]

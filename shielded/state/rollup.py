@@ -17,7 +17,7 @@ from shielded.errors import ShieldedError
 from shielded.protocol.batch import (MAX_ANCHORS, BatchPublicData, TxRecord, batch_challenge, fingerprint)
 from shielded.protocol.note import note_leaf
 from shielded.protocol.transaction import Transaction, verify_transaction
-from shielded.state.note_tree import NoteTree
+from shielded.state.note_tree import NoteTree, TreeFullError
 from shielded.state.nullifier_tree import NullifierExists, NullifierTree
 
 
@@ -64,12 +64,20 @@ class BatchPlan:
 
 
 class RollupState:
-    def __init__(self, depth: int, root_window: int):
+    """Both trees, the recent-roots window, and at most one planned (not yet committed) batch."""
+
+    def __init__(self, depth: int, root_window: int, max_batch: int | None = None):
         self.depth = depth
+        self.max_batch = max_batch
+        self._pending = None
         self.note_tree = NoteTree(depth, keep_nodes=True)
         self.nf_tree = NullifierTree(depth)
         self.history: deque = deque(maxlen=root_window)
         self.history.append(self.note_tree.root())
+
+    @classmethod
+    def for_preset(cls, preset) -> "RollupState":
+        return cls(preset.tree_depth, preset.root_window, preset.max_batch)
 
     def tree_state(self) -> TreeState:
         return TreeState(self.note_tree.root(), self.note_tree.size, self.nf_tree.root(), self.nf_tree.size)
@@ -78,6 +86,8 @@ class RollupState:
         """Check and apply a batch (raises BatchError naming the first bad transaction)."""
         if not txs:
             raise BatchError(0, "a batch holds at least one transaction")
+        if self.max_batch is not None and len(txs) > self.max_batch:
+            raise BatchError(self.max_batch, f"a batch holds at most {self.max_batch} transactions, got {len(txs)}")
         anchors: list = []
         for i, tx in enumerate(txs):
             if tx.root not in self.history:
@@ -103,8 +113,13 @@ class RollupState:
                     nfw.append(nf_tree.insert(nf))
                 except NullifierExists:
                     raise BatchError(i, "a nullifier is already spent (double spend)") from None
-            pos = note_tree.append(note_leaf(tx.commitments[0]))
-            note_tree.append(note_leaf(tx.commitments[1]))
+                except TreeFullError:
+                    raise BatchError(i, "the nullifier tree is full") from None
+            try:
+                pos = note_tree.append(note_leaf(tx.commitments[0]))
+                note_tree.append(note_leaf(tx.commitments[1]))
+            except TreeFullError:
+                raise BatchError(i, "the note tree is full") from None
             siblings = note_tree.path(pos)[1:]
             after = TreeState(note_tree.root(), note_tree.size, nf_tree.root(), nf_tree.size)
             record = TxRecord(anchors.index(tuple(tx.root)), tuple(tx.nullifiers), tuple(tx.commitments), tx.asset,
@@ -120,6 +135,8 @@ class RollupState:
 
     def commit(self) -> None:
         """Adopt the state of the last planned batch (after its proof is accepted)."""
+        if self._pending is None:
+            raise ShieldedError("no planned batch to commit: call apply_batch first")
         note_tree, nf_tree, root = self._pending
         self.note_tree, self.nf_tree = note_tree, nf_tree
         self.history.append(root)
