@@ -257,24 +257,31 @@ def _prove(pk, circuit, assignment):
     return proof, public
 
 
-def prove_chain_job(plan: BatchPlan, indices: list[int]) -> NodeProof:
+def prove_chain(system, plan: BatchPlan, indices: list[int]) -> NodeProof:
     """Prove a chain of leaves over plan.txs[indices] (two per leaf, in order)."""
-    system = _SYSTEM
     prev = None
     start = indices[0]
     for k in range(0, len(indices), 2):
-        group = indices[k:k + 2]
-        assignment, publics = leaf_assignment(system, plan, group, start, prev)
+        assignment, _ = leaf_assignment(system, plan, indices[k:k + 2], start, prev)
         proof, public = _prove(system.leaf_pk, system.leaf_circuit, assignment)
         prev = NodeProof("leaf", public, proof)
     return prev
 
 
-def prove_merge_job(plan: BatchPlan, left: NodeProof, right: NodeProof | None) -> NodeProof:
-    system = _SYSTEM
-    assignment, publics = merge_assignment(system, plan, left, right)
+def prove_merge(system, plan: BatchPlan, left: NodeProof, right: NodeProof | None) -> NodeProof:
+    assignment, _ = merge_assignment(system, plan, left, right)
     proof, public = _prove(system.merge_pk, system.merge_circuit, assignment)
     return NodeProof("merge", public, proof)
+
+
+# Worker processes are forked and inherit the system (its proving keys are large) through this
+# module global instead of receiving it pickled with every job.
+def prove_chain_job(plan: BatchPlan, indices: list[int]) -> NodeProof:
+    return prove_chain(_SYSTEM, plan, indices)
+
+
+def prove_merge_job(plan: BatchPlan, left: NodeProof, right: NodeProof | None) -> NodeProof:
+    return prove_merge(_SYSTEM, plan, left, right)
 
 
 @dataclass
@@ -338,8 +345,14 @@ def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Call
 def check_batch(system: AggregationSystem, old_state, history, calldata: bytes, final_public: list, proof) -> None:
     """What the L1 contract checks (SPEC.md, Part III, "L1 checks"): the old roots are its state,
     every anchor is a recent root, r and F recomputed from the calldata match the proof's public
-    inputs, and the final proof verifies.  Raises VerificationError."""
+    inputs, and the final proof verifies.  ``proof`` is the proof object or its encoded bytes.
+    Raises VerificationError (EncodingError for malformed calldata or proof bytes)."""
     data = BatchPublicData.from_calldata(calldata)
+    if isinstance(proof, (bytes, bytearray)):
+        proof = decode_proof(bytes(proof), system.final_vk)
+    if len(final_public) != sum(n for _, n in FINAL_PI_FIELDS):
+        raise VerificationError(f"expected {sum(n for _, n in FINAL_PI_FIELDS)} public inputs, "
+                                f"got {len(final_public)}")
     pis = {}
     pos = 0
     for name, n in FINAL_PI_FIELDS:
