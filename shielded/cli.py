@@ -62,15 +62,22 @@ def _cmd_prove_example(args) -> int:
 
 def _cmd_demo(args) -> int:
     from shielded.wallet.demo import run_demo
-    run_demo(args.preset)
+    if args.workers is not None and args.workers < 1:
+        print("shielded demo: --workers must be at least 1", file=sys.stderr)
+        return 2
+    run_demo(args.preset, aggregate=not args.ledger_only, workers=args.workers)
     return 0
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="shielded", description="shielded: private payments rollup tools")
     sub = ap.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="two wallets: deposit, private payment, withdrawal (all proofs verified)")
+    p = sub.add_parser("demo", help="two wallets: deposit, private payment, withdrawal, each aggregated by "
+                                    "the embedded operator into a batch proof checked as L1 would")
     p.add_argument("--preset", default="real", choices=["real", "small", "insecure-test"])
+    p.add_argument("--ledger-only", action="store_true",
+                   help="skip aggregation: verify client proofs on the plain ledger (fast)")
+    p.add_argument("--workers", type=int, default=None, help="operator proving processes (default: all cores)")
     p.set_defaults(func=_cmd_demo)
     p = sub.add_parser("params", help="show FRI parameters and their security")
     p.add_argument("--log-rows", type=int, default=14)

@@ -178,7 +178,9 @@ def test_selected_payment_applies(system, three_notes):
 def test_run_demo():
     lines = []
     summary = run_demo("insecure-test", out=lines.append)
-    assert set(summary) == {"preset", "prove_s_median", "verify_ms_median", "tx_bytes", "total_s"}
+    assert set(summary) == {"preset", "prove_s_median", "verify_ms_median", "tx_bytes", "total_s",
+                            "batch_s_median", "final_proof_bytes"}
+    assert 0 < summary["final_proof_bytes"] <= 100_000
     assert summary["preset"] == "insecure-test"
     assert summary["tx_bytes"] > 4 + 1 + 5 * 32 + 48 + 2 * 237 + 4
     assert summary["prove_s_median"] > 0 and summary["verify_ms_median"] > 0 and summary["total_s"] > 0
@@ -189,7 +191,7 @@ def test_run_demo():
 
 
 def test_cli_demo(capsys):
-    assert main(["demo", "--preset", "insecure-test"]) == 0
+    assert main(["demo", "--preset", "insecure-test", "--ledger-only"]) == 0
     out = capsys.readouterr().out
     assert "Summary: 3 transactions" in out and "Bob found a note" in out
 
