@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from shielded.errors import ParameterError
-from shielded.hash.keccak import keccak256
+from shielded.hash.keccak_batch import keccak256_rows
 from shielded.hash.sponge import Tag, compress_pairs, hash_columns
 
 
@@ -40,21 +40,22 @@ class KeccakHasher:
     digest_dtype = np.uint8
 
     def hash_rows(self, rows: np.ndarray) -> np.ndarray:
-        rows = np.ascontiguousarray(np.asarray(rows, np.uint32).astype(">u4"))
-        out = np.empty((rows.shape[0], 32), np.uint8)
-        for j in range(rows.shape[0]):
-            out[j] = np.frombuffer(keccak256(b"\x00" + rows[j].tobytes()), np.uint8)
-        return out
+        rows = np.asarray(rows, np.uint32)
+        msgs = np.empty((rows.shape[0], 1 + 4 * rows.shape[1]), np.uint8)
+        msgs[:, 0] = 0x00
+        msgs[:, 1:] = np.ascontiguousarray(rows.astype(">u4")).view(np.uint8).reshape(rows.shape[0], -1)
+        return keccak256_rows(msgs)
 
     def hash_leaves(self, mat: np.ndarray, salt: np.ndarray | None = None) -> np.ndarray:
         full = mat if salt is None or salt.shape[0] == 0 else np.concatenate([mat, salt], axis=0)
         return self.hash_rows(np.asarray(full).T)
 
     def compress(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        out = np.empty((left.shape[0], 32), np.uint8)
-        for j in range(left.shape[0]):
-            out[j] = np.frombuffer(keccak256(b"\x01" + left[j].tobytes() + right[j].tobytes()), np.uint8)
-        return out
+        msgs = np.empty((left.shape[0], 65), np.uint8)
+        msgs[:, 0] = 0x01
+        msgs[:, 1:33] = left
+        msgs[:, 33:] = right
+        return keccak256_rows(msgs)
 
 
 POSEIDON = PoseidonHasher()
