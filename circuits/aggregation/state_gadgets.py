@@ -77,18 +77,34 @@ def nullifier_key(b, nf: Sequence) -> list:
     return limbs
 
 
+HALF_BITS = KEY_LIMB_BITS // 2
+
+
+def _halves(b, x) -> list:
+    """(lo, hi) with x = lo + 2^15 hi and both < 2^15 (so x < 2^30)."""
+    lo, hi = b.hint(lambda v: [v & ((1 << HALF_BITS) - 1), v >> HALF_BITS], [x], 2)
+    b.range_check(lo, HALF_BITS)
+    b.range_check(hi, HALF_BITS)
+    b.assert_equal(b.arithmetic(1 << HALF_BITS, 1, hi, b.one(), lo), x)
+    return [lo, hi]
+
+
 def less_than(b, x: Sequence, y: Sequence):
-    """1 if the integer with limbs x is below the one with limbs y (4 limbs of 30 bits each,
-    already in range), else 0: the final borrow of x - y."""
+    """1 if the integer with limbs x is below the one with limbs y (4 limbs of 30 bits each), else
+    0: the final borrow of x - y, computed over 15-bit half-limbs.  Per half-limb,
+    d = x_j - y_j - borrow_in + 2^15 borrow_out must lie in [0, 2^15); every candidate value is
+    below 2^16 in absolute value, far from p, so only the true borrow passes (30-bit limbs would
+    not do: there d + 2^30 can wrap mod p back into range)."""
+    xs = [h for limb in x for h in _halves(b, limb)]
+    ys = [h for limb in y for h in _halves(b, limb)]
     borrow = None
-    for j in range(KEY_LIMBS):
-        # d = x_j - y_j - borrow_in + 2^30 borrow_out, d in [0, 2^30)
-        terms = [(1, x[j]), (P - 1, y[j])] + ([(P - 1, borrow)] if borrow is not None else [])
+    for xj, yj in zip(xs, ys):
+        terms = [(1, xj), (P - 1, yj)] + ([(P - 1, borrow)] if borrow is not None else [])
         diff_plain = b.linear_combination(terms)
         out = b.hint(lambda v: 1 if v >= P // 2 else 0, [diff_plain], 1)[0]
         b.assert_bool(out)
-        d = b.arithmetic(1 << KEY_LIMB_BITS, 1, out, b.one(), diff_plain)
-        b.range_check(d, KEY_LIMB_BITS)
+        d = b.arithmetic(1 << HALF_BITS, 1, out, b.one(), diff_plain)
+        b.range_check(d, HALF_BITS)
         borrow = out
     return borrow
 
