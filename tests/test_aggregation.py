@@ -27,9 +27,9 @@ from shielded.proof.witness import generate_witness
 from shielded.protocol.batch import BatchPublicData
 from shielded.protocol.params import INSECURE_TEST
 from shielded.state.rollup import BatchError, RollupState, replay_public_data
-from shielded.operator.aggregator import (AggregationSystem, NodeProof, check_batch, final_assignment,
-                                          leaf_assignment, merge_assignment, prove_batch, prove_chain,
-                                          prove_merge, split_chains)
+from shielded.operator.aggregator import (AggregationSystem, NodeProof, bind_plan, check_batch,
+                                          final_assignment, leaf_assignment, merge_assignment, prove_batch,
+                                          prove_chain, prove_merge, split_chains)
 from shielded.operator.scheduler import InlineScheduler, ProcessScheduler
 from shielded.wallet.wallet import Wallet
 
@@ -209,7 +209,9 @@ def _violations(circuit, assignment) -> list:
 @pytest.fixture(scope="module")
 def plan1(hist):
     state = _fresh_state(hist)
-    return state.apply_batch(hist.system.js, hist.batch1)
+    plan = state.apply_batch(hist.system.js, hist.batch1)
+    bind_plan(plan, split_chains(3, 2))          # the schedule used below: chains [0, 1] and [2]
+    return plan
 
 
 def test_honest_leaf_and_merge_witnesses_pass_check_mode(hist, plan1):
@@ -235,7 +237,8 @@ def _slot_proof_vars(hist, slot, tx) -> list:
 
 
 @pytest.mark.parametrize("what", ["client proof value", "client public input", "new note root",
-                                  "inactive real slot", "anchor index", "nullifier low key"])
+                                  "inactive real slot", "anchor index", "nullifier low key",
+                                  "records digest", "fingerprint"])
 def test_leaf_rejects_forged_witness(hist, plan1, what):
     leaf = hist.system.leaf
     out, _ = leaf_assignment(hist.system, plan1, [0, 1], 0, None)
@@ -254,6 +257,9 @@ def test_leaf_rejects_forged_witness(hist, plan1, what):
         out[slot.anchor_index] = 1
     elif what == "nullifier low key":
         var = slot.nf[0]["low_key"][0]
+        out[var] = (out[var] + 1) % P
+    else:
+        var = leaf.pis["records_digest" if what == "records digest" else "F"][0]
         out[var] = (out[var] + 1) % P
     assert _violations(hist.system.leaf_circuit, out) != []
 

@@ -5,9 +5,11 @@ node proof of a batch (a leaf or a merge, key given as witness cap and required 
 or the merge key), checks that the node carried the real leaf and merge digests, adds the batch
 header (anchor list) to the fingerprint, and exposes only what the L1 contract needs:
 
-    note root and size before and after, nullifier root and size before and after, r, F
+    note root and size before and after, nullifier root and size before and after, the records
+    digest D, r, F
 
-with F = sum_{i<40} h_i r^i + r^40 F_node over the header elements h and the node's F.
+with F = sum_{i<40} h_i r^i + r^40 (F_node + R_node) over the header elements h and the node's
+F and R = r^(its element count): the whole batch's sum_i e_i r^i + r^n.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def build_final(node_template, leaf_digest, merge_digest, config) -> FinalCircui
     for name in ("leaf_digest", "merge_digest"):
         assert_digests_equal(b, node_field(top.public, name), consts[name])
     for name in ("note_root_old", "note_size_old", "note_root_new", "note_size_new",
-                 "nf_root_old", "nf_size_old", "nf_root_new", "nf_size_new", "r"):
+                 "nf_root_old", "nf_size_old", "nf_root_new", "nf_size_new", "records_digest", "r"):
         assert_digests_equal(b, node_field(top.public, name), pis[name])
     anchors = b.add_inputs(ANCHORS_LEN)
     assert_digests_equal(b, hash_elements(b, Tag.ANCHORS, anchors), node_field(top.public, "anchors_digest"))
@@ -49,6 +51,7 @@ def build_final(node_template, leaf_digest, merge_digest, config) -> FinalCircui
     assert len(header) == HEADER_ELEMENTS
     r = tuple(pis["r"])
     f_header = b.reduce_horner(r, list(reversed(header)))
-    f_total = b.ext_mul_add(ext_pow_vars(b, r, HEADER_ELEMENTS), tuple(node_field(top.public, "F")), f_header)
+    f_node = b.ext_add(tuple(node_field(top.public, "F")), tuple(node_field(top.public, "R")))
+    f_total = b.ext_mul_add(ext_pow_vars(b, r, HEADER_ELEMENTS), f_node, f_header)
     assert_digests_equal(b, f_total, pis["F"])
     return FinalCircuit(b, pis, anchors, top)

@@ -14,8 +14,8 @@ KEY_LIMB_BITS = 30
 # Public inputs of every aggregation node (leaf or merge), in order
 NODE_PI_FIELDS = (("note_root_old", 8), ("note_size_old", 1), ("note_root_new", 8), ("note_size_new", 1),
                   ("nf_root_old", 8), ("nf_size_old", 1), ("nf_root_new", 8), ("nf_size_new", 1),
-                  ("anchors_digest", 8), ("r", 4), ("F", 4), ("R", 4), ("leaf_digest", 8),
-                  ("merge_digest", 8))
+                  ("anchors_digest", 8), ("records_digest", 8), ("r", 4), ("F", 4), ("R", 4),
+                  ("leaf_digest", 8), ("merge_digest", 8))
 NODE_PI_OFFSETS = {}
 _pos = 0
 for _name, _len in NODE_PI_FIELDS:
@@ -26,5 +26,5 @@ NODE_NUM_PUBLIC_INPUTS = _pos
 # Public inputs of the final (L1-facing) proof
 FINAL_PI_FIELDS = (("note_root_old", 8), ("note_size_old", 1), ("note_root_new", 8), ("note_size_new", 1),
                    ("nf_root_old", 8), ("nf_size_old", 1), ("nf_root_new", 8), ("nf_size_new", 1),
-                   ("r", 4), ("F", 4))
+                   ("records_digest", 8), ("r", 4), ("F", 4))
 FINAL_NUM_PUBLIC_INPUTS = sum(n for _, n in FINAL_PI_FIELDS)

@@ -13,8 +13,9 @@ verify a proof of any of them with the key's cap as witness:
   states chain.
 
 Public inputs (layout.NODE_PI_FIELDS): both trees' roots and sizes before and after, the
-anchors digest, the fingerprint challenge r, the node's partial fingerprint F and R = r^(its
-element count), and the leaf and merge keys' digests, which every node passes through unchanged
+anchors digest, the records digest D (a leaf chain folds each active record in with
+H(BATCH_RECORDS, D || record) starting from zero; a merge compresses its children's D), the
+fingerprint challenge r, the node's partial fingerprint F and R = r^(its element count), and the leaf and merge keys' digests, which every node passes through unchanged
 and the final layer checks against the real ones (a key cannot contain its own digest).
 """
 
@@ -26,7 +27,7 @@ from circuits.aggregation.layout import (ANCHORS_LEN, MAX_ANCHORS, NODE_NUM_PUBL
                                          NODE_PI_OFFSETS, RECORD_ELEMENTS)
 from circuits.aggregation.state_gadgets import note_pair_append, nullifier_insert
 from circuits.gadgets.arith import assert_digests_equal, assert_enabled_equal, select_digest
-from circuits.gadgets.hashing import hash_elements
+from circuits.gadgets.hashing import compress, hash_elements
 from circuits.joinsplit import NUM_PUBLIC_INPUTS as JS_NUM_PUBLIC_INPUTS
 from circuits.joinsplit import PI_OFFSETS as JS
 from circuits.recursion.context import CircuitContext
@@ -160,6 +161,8 @@ def build_leaf(js_vk, node_template, dummy_digest, config, depth: int, gate_name
     note_size = b.select(prev_active, node_field(prev.public, "note_size_new")[0], pis["note_size_old"][0])
     nf_root = select_digest(b, prev_active, node_field(prev.public, "nf_root_new"), pis["nf_root_old"])
     nf_size = b.select(prev_active, node_field(prev.public, "nf_size_new")[0], pis["nf_size_old"][0])
+    zero = [b.zero()] * 8
+    D = select_digest(b, prev_active, node_field(prev.public, "records_digest"), zero)
     F = ext_scale_bit(b, prev_active, tuple(node_field(prev.public, "F")))
     R = ext_select_one(b, prev_active, tuple(node_field(prev.public, "R")))
     r_rec = ext_pow_vars(b, r, RECORD_ELEMENTS)
@@ -186,6 +189,7 @@ def build_leaf(js_vk, node_template, dummy_digest, config, depth: int, gate_name
         f_tx = b.reduce_horner(r, list(reversed(record)))
         F = b.ext_mul_add(R, ext_scale_bit(b, active, f_tx), F)
         R = b.ext_mul(R, ext_select_one(b, active, r_rec))
+        D = select_digest(b, active, hash_elements(b, Tag.BATCH_RECORDS, list(D) + record), D)
         # state updates
         note_sibs = [b.add_inputs(8) for _ in range(depth - 1)]
         note_root, note_size = note_pair_append(b, active, note_root, note_size, _js(public, "cm_0"),
@@ -204,6 +208,7 @@ def build_leaf(js_vk, node_template, dummy_digest, config, depth: int, gate_name
     b.assert_equal(note_size, pis["note_size_new"][0])
     assert_digests_equal(b, nf_root, pis["nf_root_new"])
     b.assert_equal(nf_size, pis["nf_size_new"][0])
+    assert_digests_equal(b, D, pis["records_digest"])
     assert_digests_equal(b, F, pis["F"])
     assert_digests_equal(b, R, pis["R"])
     b.ensure_gates(gate_names)
@@ -244,6 +249,9 @@ def build_merge(node_template, config, gate_names=(), min_log_rows: int = 0) -> 
     r_r = ext_select_one(b, right_active, tuple(node_field(right.public, "R")))
     F = b.ext_mul_add(tuple(node_field(left.public, "R")), f_r, tuple(node_field(left.public, "F")))
     R = b.ext_mul(tuple(node_field(left.public, "R")), r_r)
+    joined = compress(b, node_field(left.public, "records_digest"), node_field(right.public, "records_digest"))
+    D = select_digest(b, right_active, joined, node_field(left.public, "records_digest"))
+    assert_digests_equal(b, D, pis["records_digest"])
     assert_digests_equal(b, F, pis["F"])
     assert_digests_equal(b, R, pis["R"])
     b.ensure_gates(gate_names)

@@ -52,6 +52,7 @@ class Tag(IntEnum):
     CIPHERTEXTS = 23      # a transaction's ciphertexts -> the digest its proof binds
     NULLIFIER_LEAF = 24   # indexed nullifier-tree leaf (key, next index, next key)
     ANCHORS = 25          # the list of anchor roots of a batch
+    BATCH_RECORDS = 26    # (records digest so far, one transaction record) -> records digest
 
 
 def _initial_state(tag: int, length: int) -> list[int]:

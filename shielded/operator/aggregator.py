@@ -29,13 +29,16 @@ from circuits.recursion.verifier import replay_query_indices
 from shielded.commit.fri import FriConfig
 from shielded.errors import ShieldedError, VerificationError
 from shielded.field.ext import Ext
+from shielded.field.koalabear import P
 from shielded.proof.config import ProofConfig
 from shielded.proof.encoding import decode_proof
 from shielded.proof.keys import VerifyingKey, setup
 from shielded.proof.prover import prove
 from shielded.proof.verifier import verify
 from shielded.proof.witness import generate_witness
-from shielded.protocol.batch import BatchPublicData, anchors_digest, batch_challenge, fingerprint
+from shielded.hash.sponge import compress
+from shielded.protocol.batch import (RECORDS_START, BatchPublicData, anchors_digest, batch_challenge,
+                                     batch_fingerprint, fingerprint, records_step)
 from shielded.protocol.transaction import joinsplit_system
 from shielded.state.rollup import BatchPlan
 
@@ -128,7 +131,32 @@ class AggregationSystem:
 
 # -- witness assembly ----------------------------------------------------------------------------
 
-def _node_publics(plan: BatchPlan, start_state, end_state, elements: list[int], system) -> list[int]:
+def chain_digest(plan: BatchPlan, indices) -> tuple:
+    """The records digest of a leaf chain over plan.txs[indices] (its plain twin)."""
+    d = RECORDS_START
+    for i in indices:
+        d = records_step(d, plan.txs[i].record.elements())
+    return d
+
+
+def bind_plan(plan: BatchPlan, chains: list[list[int]]) -> None:
+    """Fix the records digest of the proving schedule (chains, then pairwise merges exactly as
+    prove_batch does them), then derive r from it and the calldata and the batch fingerprint F."""
+    digests = [chain_digest(plan, c) for c in chains]
+    while len(digests) > 1:
+        merged = [compress(digests[i], digests[i + 1]) for i in range(0, len(digests) - 1, 2)]
+        if len(digests) % 2:
+            merged.append(digests[-1])
+        digests = merged
+    plan.records_digest = tuple(digests[0])
+    plan.r = batch_challenge(plan.old.note_root, plan.old.nf_root, plan.calldata, plan.records_digest)
+    plan.F = batch_fingerprint(plan.data.elements(), plan.r)
+
+
+def _node_publics(plan: BatchPlan, start_state, end_state, elements: list[int], system,
+                  records_digest) -> list[int]:
+    if plan.r is None:
+        raise ShieldedError("the batch plan is not bound to a proving schedule: call bind_plan first")
     r = plan.r
     F = fingerprint(elements, r)
     R = r ** len(elements)
@@ -136,7 +164,8 @@ def _node_publics(plan: BatchPlan, start_state, end_state, elements: list[int], 
               "note_root_new": list(end_state.note_root), "note_size_new": [end_state.note_size],
               "nf_root_old": list(start_state.nf_root), "nf_size_old": [start_state.nf_size],
               "nf_root_new": list(end_state.nf_root), "nf_size_new": [end_state.nf_size],
-              "anchors_digest": list(anchors_digest(plan.anchors)), "r": list(r.c), "F": list(F.c),
+              "anchors_digest": list(anchors_digest(plan.anchors)), "records_digest": list(records_digest),
+              "r": list(r.c), "F": list(F.c),
               "R": list(R.c), "leaf_digest": list(system.leaf_vk.digest),
               "merge_digest": list(system.merge_vk.digest)}
     return [x for name, _ in NODE_PI_FIELDS for x in values[name]]
@@ -165,8 +194,9 @@ def leaf_assignment(system, plan: BatchPlan, indices: list[int], chain_start: in
     out: dict = {}
     start_state = plan.txs[chain_start].before
     end_state = plan.txs[indices[-1]].after
-    elements = [e for i in range(chain_start, indices[-1] + 1) for e in plan.txs[i].record.elements()]
-    publics = _node_publics(plan, start_state, end_state, elements, system)
+    covered = range(chain_start, indices[-1] + 1)
+    elements = [e for i in covered for e in plan.txs[i].record.elements()]
+    publics = _node_publics(plan, start_state, end_state, elements, system, chain_digest(plan, covered))
     flat = [v for name, _ in NODE_PI_FIELDS for v in leaf.pis[name]]
     out.update(zip(flat, publics))
     out.update(zip(leaf.anchors, _anchors_values(plan)))
@@ -227,6 +257,7 @@ def merge_assignment(system, plan: BatchPlan, left: NodeProof, right: NodeProof 
         fr, rr = Ext(*right.field("F")), Ext(*right.field("R"))
         values["F"] = list((fl + rl * fr).c)
         values["R"] = list((rl * rr).c)
+        values["records_digest"] = list(compress(left.field("records_digest"), right.field("records_digest")))
     publics = [x for name, _ in NODE_PI_FIELDS for x in values[name]]
     flat = [v for name, _ in NODE_PI_FIELDS for v in m.pis[name]]
     out.update(zip(flat, publics))
@@ -240,7 +271,7 @@ def final_assignment(system, plan: BatchPlan, top: NodeProof) -> tuple:
     out.update(zip(f.anchors, _anchors_values(plan)))
     values = {name: top.field(name) for name in ("note_root_old", "note_size_old", "note_root_new",
                                                   "note_size_new", "nf_root_old", "nf_size_old",
-                                                  "nf_root_new", "nf_size_new", "r")}
+                                                  "nf_root_new", "nf_size_new", "records_digest", "r")}
     values["F"] = list(plan.F.c)
     publics = [x for name, _ in FINAL_PI_FIELDS for x in values[name]]
     flat = [v for name, _ in FINAL_PI_FIELDS for v in f.pis[name]]
@@ -319,6 +350,7 @@ def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Call
     say(f"batch of {len(txs)} planned: {len(plan.anchors)} anchor(s), {len(plan.calldata)} bytes of calldata")
     _SYSTEM = system
     chains = split_chains(len(txs), getattr(scheduler, "workers", 1))
+    bind_plan(plan, chains)
     t1 = time.perf_counter()
     nodes = scheduler.map(prove_chain_job, [(plan, c) for c in chains])
     timings["leaves_s"] = time.perf_counter() - t1
@@ -346,8 +378,9 @@ def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Call
 
 def check_batch(system: AggregationSystem, old_state, history, calldata: bytes, final_public: list, proof) -> None:
     """What the L1 contract checks (SPEC.md, Part III, "L1 checks"): the old roots are its state,
-    every anchor is a recent root, r and F recomputed from the calldata match the proof's public
-    inputs, and the final proof verifies.  ``proof`` is the proof object or its encoded bytes.
+    every anchor is a recent root, r recomputed from the calldata and the proof's records digest
+    and F recomputed from the calldata match the proof's public inputs, and the final proof
+    verifies.  ``proof`` is the proof object or its encoded bytes.
     Raises VerificationError (EncodingError for malformed calldata or proof bytes)."""
     data = BatchPublicData.from_calldata(calldata)
     if isinstance(proof, (bytes, bytearray)):
@@ -355,6 +388,8 @@ def check_batch(system: AggregationSystem, old_state, history, calldata: bytes, 
     if len(final_public) != sum(n for _, n in FINAL_PI_FIELDS):
         raise VerificationError(f"expected {sum(n for _, n in FINAL_PI_FIELDS)} public inputs, "
                                 f"got {len(final_public)}")
+    if not all(isinstance(x, (int, np.integer)) and 0 <= x < P for x in final_public):
+        raise VerificationError("a public input is not a field element")
     pis = {}
     pos = 0
     for name, n in FINAL_PI_FIELDS:
@@ -366,9 +401,9 @@ def check_batch(system: AggregationSystem, old_state, history, calldata: bytes, 
     for a in data.anchors:
         if tuple(a) not in history:
             raise VerificationError("an anchor root is not among the recent batch roots")
-    r = batch_challenge(old_state.note_root, old_state.nf_root, calldata)
+    r = batch_challenge(old_state.note_root, old_state.nf_root, calldata, pis["records_digest"])
     if pis["r"] != list(r.c):
-        raise VerificationError("the challenge does not match the calldata")
-    if pis["F"] != list(fingerprint(data.elements(), r).c):
+        raise VerificationError("the challenge does not match the calldata and records digest")
+    if pis["F"] != list(batch_fingerprint(data.elements(), r).c):
         raise VerificationError("the fingerprint does not match the calldata")
     verify(system.final_vk, final_public, proof)

@@ -13,12 +13,18 @@ The data is a sequence of field elements in 32-byte words (8 elements of 4 bytes
 Calldata carries the same words, except that a transaction whose last two words are zero (no
 deposit or withdrawal) omits them; one flag byte per transaction says which.
 
-Fingerprint: F(r) = sum_i e_i r^i over all elements e_i in order, r in E = F_p^4.  The L1 contract
-derives r = keccak-challenge(old roots || calldata) and recomputes F from calldata (cost: one
-64-bit-lane multiply per element, since the four coordinates of r^i fit one EVM word); the final
-proof has r and F as public inputs, and the aggregation circuits compute F from the data they
-process.  If the calldata differs from the processed data, F(r) agrees with probability at most
-(number of elements) / |E| < 2^-100 for a batch below 2^20 elements.
+Binding (SPEC.md, Part III, "Public data"): the aggregation circuits hash the records they
+process into a chain/tree digest D (``records_step`` in leaves, a 2-to-1 compression in merges)
+and compute the batch fingerprint
+
+    F(r) = sum_i e_i r^i + r^n        over the n elements e_i in order, r in E = F_p^4
+
+(the trailing r^n fixes the length: appending zero elements changes F).  The final proof exposes
+D, r and F.  The L1 contract derives r = keccak-challenge(old roots || calldata || D) and
+recomputes F from calldata.  D commits the processed data before r exists, so if the calldata
+differs from it, F(r) agrees with probability at most (number of elements + 1) / |E| per attempt;
+without D in the challenge the operator would know r before choosing its own transactions and
+could solve for a colliding fingerprint.
 """
 
 from __future__ import annotations
@@ -125,6 +131,8 @@ class BatchPublicData:
         k = h[0]
         if k > MAX_ANCHORS or any(h[1:8]):
             raise EncodingError("batch data: bad header")
+        if n == 0 or k == 0:
+            raise EncodingError("batch data: a batch has at least one transaction and one anchor")
         anchors = [tuple(h[8 + 8 * i:16 + 8 * i]) for i in range(k)]
         if any(h[8 + 8 * k:]):
             raise EncodingError("batch data: unused anchors must be zero")
@@ -142,7 +150,7 @@ class BatchPublicData:
             meta, amounts, owner = els[32:40], els[40:48], els[48:56]
             if any(meta[6:]) or any(x >> 16 for x in meta[2:6] + amounts) or any(x >> 20 for x in owner):
                 raise EncodingError("batch data: malformed record")
-            if meta[0] >= max(k, 1):
+            if meta[0] >= k:
                 raise EncodingError("batch data: anchor index out of range")
             limbs = lambda xs, bits: sum(x << (bits * i) for i, x in enumerate(xs))  # noqa: E731
             rec = TxRecord(meta[0], (digests[0], digests[1]), (digests[2], digests[3]), meta[1],
@@ -156,16 +164,33 @@ class BatchPublicData:
 
 
 def fingerprint(elements: Sequence[int], r: Ext) -> Ext:
-    """sum_i e_i r^i."""
+    """sum_i e_i r^i: the partial fingerprint a node carries for its share of the records."""
     acc = Ext()
     for e in reversed(elements):
         acc = acc * r + e
     return acc
 
 
-def batch_challenge(old_note_root, old_nf_root, calldata: bytes) -> Ext:
-    """r: four elements from keccak256("shielded/batch" || roots || calldata || i), i < 4, each the
-    256-bit value mod p (what the L1 contract computes)."""
-    seed = b"shielded/batch" + digest_to_bytes(old_note_root) + digest_to_bytes(old_nf_root) + calldata
+def batch_fingerprint(elements: Sequence[int], r: Ext) -> Ext:
+    """sum_i e_i r^i + r^n for a whole batch of n elements (what L1 recomputes from calldata)."""
+    acc = Ext(1)
+    for e in reversed(elements):
+        acc = acc * r + e
+    return acc
+
+
+RECORDS_START: Digest = (0,) * 8
+
+
+def records_step(digest: Digest, record_elements: Sequence[int]) -> Digest:
+    """One step of a leaf chain's records digest: H(BATCH_RECORDS, digest || record)."""
+    return hash_elements(Tag.BATCH_RECORDS, list(digest) + list(record_elements))
+
+
+def batch_challenge(old_note_root, old_nf_root, calldata: bytes, records_digest: Digest) -> Ext:
+    """r: h = keccak256("shielded/batch" || roots || records digest || calldata), then component i
+    = keccak256(h || i) mod p as a 256-bit big-endian value, i < 4 (what the L1 contract computes)."""
+    seed = (b"shielded/batch" + digest_to_bytes(old_note_root) + digest_to_bytes(old_nf_root)
+            + digest_to_bytes(records_digest) + calldata)
     h = keccak256(seed)
     return Ext(*(int.from_bytes(keccak256(h + bytes([i])), "big") % P for i in range(4)))

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from shielded.errors import ShieldedError
-from shielded.protocol.batch import (MAX_ANCHORS, BatchPublicData, TxRecord, batch_challenge, fingerprint)
+from shielded.protocol.batch import MAX_ANCHORS, BatchPublicData, TxRecord
 from shielded.protocol.note import note_leaf
 from shielded.protocol.transaction import Transaction, verify_transaction
 from shielded.state.note_tree import NoteTree, TreeFullError
@@ -59,6 +59,8 @@ class BatchPlan:
     txs: list = field(default_factory=list)      # TxWitness
     data: BatchPublicData = None
     calldata: bytes = b""
+    # set by the operator once the proving schedule is fixed (operator.aggregator.bind_plan)
+    records_digest: tuple = None
     r: object = None
     F: object = None
 
@@ -128,8 +130,6 @@ class RollupState:
         plan.new = TreeState(note_tree.root(), note_tree.size, nf_tree.root(), nf_tree.size)
         plan.data = BatchPublicData(anchors, [w.record for w in plan.txs])
         plan.calldata = plan.data.to_calldata()
-        plan.r = batch_challenge(old.note_root, old.nf_root, plan.calldata)
-        plan.F = fingerprint(plan.data.elements(), plan.r)
         self._pending = (note_tree, nf_tree, plan.new.note_root)
         return plan
 
