@@ -340,3 +340,19 @@ def test_l1_rejects_wrong_state_or_anchor(hist):
         _l1(hist, old=hist.before2)
     with pytest.raises(VerificationError, match="anchor"):
         _l1(hist, history=[hist.before2.note_root])
+
+
+def test_a_fifth_anchor_is_refused_at_the_transaction_that_brings_it(hist):
+    # five transactions each built against a different recent root
+    state = RollupState.for_preset(INSECURE_TEST)
+    wallet = Wallet("anchors", hist.system.js)
+    txs = []
+    for k in range(5):
+        txs.append(wallet.deposit(1 + k, 0x3333))
+        state.apply_batch(hist.system.js, [txs[-1]])
+        state.commit()
+        wallet.sync(txs)
+    fresh = RollupState.for_preset(INSECURE_TEST)
+    fresh.history = state.history                  # all five roots are recent, the trees are not
+    with pytest.raises(BatchError, match="transaction 4: its root would be anchor 5"):
+        fresh.apply_batch(hist.system.js, txs)

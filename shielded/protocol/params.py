@@ -30,8 +30,8 @@ class Preset:
 
 # Client proofs use blowup 16 (21 queries, 100 bits conjectured): a 256-row circuit proves in a
 # fraction of a second either way, and 21 queries instead of 28 make each proof about a quarter
-# cheaper to verify inside the aggregation leaf, which is what lets a leaf hold two of them in
-# 2^14 rows (SPEC.md, Part III).
+# cheaper to verify inside the aggregation leaf, which holds two of them (the node shape is 2^15
+# rows; SPEC.md, Part III).
 CLIENT_FRI = FriConfig.for_security(log_blowup=4)
 REAL = Preset("real", 32, 100, ProofConfig(zk=True, fri=CLIENT_FRI, min_security_bits=100), 1024)
 SMALL = Preset("small", 8, 16, ProofConfig(zk=True, fri=CLIENT_FRI, min_security_bits=100), 32)

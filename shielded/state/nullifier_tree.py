@@ -5,7 +5,7 @@ real preset), so that absence can be proven with one leaf: the "low leaf" whose 
 new key and whose successor is above it (or is the end of the list).
 
 * key(nf): four 30-bit limbs, limb_j = nf_j mod 2^30 for j < 4 (nf_j < p < 2^31), read as the
-  integer sum limb_j 2^(30 j).  Keys have about 116 bits of entropy; equal nullifiers always give
+  integer sum limb_j 2^(30 j).  Keys have about 120 bits of entropy; equal nullifiers always give
   equal keys.  The circuit extracts each limb with a canonical check (SPEC), so a nullifier has
   exactly one key there too.
 * leaf = H(NULLIFIER_LEAF, key limbs || next_index || next key limbs); an unused position is the

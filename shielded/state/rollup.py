@@ -92,12 +92,14 @@ class RollupState:
             raise BatchError(self.max_batch, f"a batch holds at most {self.max_batch} transactions, got {len(txs)}")
         anchors: list = []
         for i, tx in enumerate(txs):
-            if tx.root not in self.history:
+            root = tuple(tx.root)
+            if root not in self.history:
                 raise BatchError(i, "its root is not among the recent batch roots")
-            if tx.root not in anchors:
-                anchors.append(tuple(tx.root))
-        if len(anchors) > MAX_ANCHORS:
-            raise BatchError(len(txs) - 1, f"the batch uses more than {MAX_ANCHORS} distinct anchor roots")
+            if root not in anchors:
+                if len(anchors) == MAX_ANCHORS:
+                    raise BatchError(i, f"its root would be anchor {MAX_ANCHORS + 1}: a batch uses at most "
+                                        f"{MAX_ANCHORS} distinct anchor roots")
+                anchors.append(root)
         for i, tx in enumerate(txs):
             try:
                 verify_transaction(system, tx)
