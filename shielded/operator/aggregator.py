@@ -35,7 +35,7 @@ from shielded.proof.encoding import decode_proof
 from shielded.proof.keys import VerifyingKey, setup
 from shielded.proof.prover import prove
 from shielded.proof.verifier import verify
-from shielded.proof.witness import generate_witness
+from shielded.proof.witness import generate_witness, schedule
 from shielded.hash.sponge import compress
 from shielded.protocol.batch import (RECORDS_START, BatchPublicData, anchors_digest, batch_challenge,
                                      batch_fingerprint, fingerprint, records_step)
@@ -120,6 +120,8 @@ class AggregationSystem:
         self.final_pk, self.final_vk = setup(self.final_circuit)
         say(f"final circuit: {self.final_circuit.rows_used} rows used of 2^{self.final_circuit.log_n} "
             f"({time.perf_counter() - t0:.1f} s)")
+        for circuit in (self.leaf_circuit, self.merge_circuit, self.final_circuit):
+            schedule(circuit)          # computed once here, inherited by forked workers
         dummy_w = generate_witness(dummy_b.build(), {v: 0 for v in dummy_b.build().inputs})
         proof, public = prove(self.dummy_pk, dummy_w)
         self.dummy_proof = NodeProof("dummy", public, proof)

@@ -143,13 +143,26 @@ def generate_witness(circuit, inputs: Mapping, strict: bool = True) -> Witness:
     missing = [v for v in circuit.inputs if v.index not in given]
     if missing:
         raise WitnessError(f"inputs not set: {missing[:5]}{'...' if len(missing) > 5 else ''}")
+    for cls, gens in schedule(circuit):
+        cls.run_batch(gens, wb)
+    return Witness(circuit, wb)
+
+
+def schedule(circuit) -> list:
+    """The generators grouped for batched evaluation: by dependency level, then by class.  It
+    depends only on the circuit, so it is computed once and kept on the circuit (a worker process
+    forked after the first call inherits it)."""
+    cached = circuit.__dict__.get("_witness_schedule")
+    if cached is not None and cached[0] == len(circuit.generators):
+        return cached[1]
     by_level: dict[int, list] = defaultdict(list)
     for g, lvl in zip(circuit.generators, _levels(circuit)):
         by_level[lvl].append(g)
+    out = []
     for lvl in sorted(by_level):
         by_class: dict[type, list] = defaultdict(list)
         for g in by_level[lvl]:
             by_class[type(g)].append(g)
-        for cls, gens in by_class.items():
-            cls.run_batch(gens, wb)
-    return Witness(circuit, wb)
+        out.extend(by_class.items())
+    circuit.__dict__["_witness_schedule"] = (len(circuit.generators), out)
+    return out
