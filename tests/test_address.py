@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from shielded.errors import EncodingError
 from shielded.field.koalabear import P
-from shielded.protocol.address import Address, bech32m_decode, bech32m_encode
+from shielded.protocol.address import Address, bech32m_decode, bech32m_encode, is_low_order_x25519
 from shielded.protocol.keys import SpendingKey
-from shielded.testing.protocol import addresses, spending_keys
+from shielded.testing.protocol import addresses, encryption_keys, spending_keys
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "bech32m.json").read_text())
 
@@ -169,6 +169,14 @@ def test_bech32_not_bech32m_checksum_rejected(s):
 @pytest.mark.parametrize("v", VECTORS["shd_addresses"], ids=lambda v: v["payload_hex"][:8])
 def test_shd_address_vectors(v):
     payload = bytes.fromhex(v["payload_hex"])
+    if is_low_order_x25519(payload[32:]):
+        # "all zero": a valid Bech32m string of a 64-byte payload, but pk_enc = 0 is a low-order
+        # point, which an address may not carry (SPEC section 17); the text layer still accepts it
+        assert ref_address(payload) == v["address"] and len(v["address"]) == ADDRESS_LEN
+        assert bech32m_decode(v["address"]) == ("shd", ref_bytes_to5(payload))
+        with pytest.raises(EncodingError, match="pk_enc is a low-order X25519 point"):
+            Address.decode(v["address"])
+        return
     addr = Address.from_bytes(payload)
     assert addr.encode() == v["address"]
     assert str(addr) == v["address"]
@@ -199,7 +207,7 @@ def test_key_address_round_trip(key):
     assert addr.to_bytes() == owner_words(key.owner) + addr.pk_enc
 
 
-@given(st.lists(st.integers(0, P - 1), min_size=8, max_size=8), st.binary(min_size=32, max_size=32))
+@given(st.lists(st.integers(0, P - 1), min_size=8, max_size=8), encryption_keys())
 def test_raw_payload_round_trip(owner, pk_enc):
     addr = Address(tuple(owner), pk_enc)
     payload = owner_words(owner) + pk_enc
@@ -283,7 +291,9 @@ def test_mixed_case_rejected(addr, rnd):
 
 def test_uppercase_accepted():
     for v in VECTORS["shd_addresses"]:
-        assert Address.decode(v["address"].upper()) == Address.decode(v["address"])
+        assert bech32m_decode(v["address"].upper()) == bech32m_decode(v["address"])
+        if not is_low_order_x25519(bytes.fromhex(v["payload_hex"])[32:]):
+            assert Address.decode(v["address"].upper()) == Address.decode(v["address"])
 
 
 @pytest.mark.parametrize("hrp", ["sha", "sh", "shdx", "bc", "SHE"])
@@ -303,7 +313,7 @@ def test_wrong_prefix_names_expected(hrp):
 def test_non_canonical_owner_rejected(word, index):
     owner = [1] * 8
     owner[index] = word
-    payload = owner_words(owner) + bytes(32)
+    payload = owner_words(owner) + GOOD_PK
     text = ref_address(payload)
     with pytest.raises(EncodingError, match="not a field element"):
         Address.decode(text)
@@ -311,7 +321,7 @@ def test_non_canonical_owner_rejected(word, index):
         Address.from_bytes(payload)
     # p - 1 is fine
     owner[index] = P - 1
-    assert Address.decode(ref_address(owner_words(owner) + bytes(32))).owner[index] == P - 1
+    assert Address.decode(ref_address(owner_words(owner) + GOOD_PK)).owner[index] == P - 1
 
 
 def test_invalid_padding_rejected():
@@ -377,14 +387,84 @@ GOOD_OWNER = tuple(range(8))
     ids=["7", "9", "p", "negative", "bool", "float", "str"])
 def test_address_rejects_bad_owner(owner):
     with pytest.raises(EncodingError, match="owner"):
-        Address(owner, bytes(32))
+        Address(owner, GOOD_PK)
+
+
+@pytest.mark.parametrize("owner", [None, 5, 1.5], ids=["None", "int", "float"])
+def test_address_rejects_an_owner_that_is_not_a_sequence(owner):
+    with pytest.raises(EncodingError, match="address owner: expected 8 field elements"):
+        Address(owner, GOOD_PK)
+
+
+@pytest.mark.parametrize("make", [list, tuple, lambda o: iter(list(o))], ids=["list", "tuple", "iterator"])
+def test_address_stores_the_owner_as_a_tuple_of_ints(make):
+    """Regression: Address(list_owner, pk) used to keep the list (unequal to the tuple form and
+    unhashable)."""
+    key = SpendingKey(bytes(range(32)))
+    a = Address(make(key.owner), bytearray(key.address().pk_enc))
+    assert type(a.owner) is tuple and all(type(x) is int for x in a.owner)
+    assert type(a.pk_enc) is bytes
+    assert a == key.address() and hash(a) == hash(key.address())
+    assert {a, key.address()} == {key.address()}
+
+
+GOOD_PK = SpendingKey(bytes(32)).address().pk_enc
 
 
 @pytest.mark.parametrize("pk", [bytes(31), bytes(33), b"", "a" * 32, None, list(range(32))],
                          ids=["31", "33", "empty", "str", "None", "list"])
 def test_address_rejects_bad_encryption_key(pk):
-    with pytest.raises(EncodingError, match="32 bytes"):
+    with pytest.raises(EncodingError, match="pk_enc is 32 bytes"):
         Address(GOOD_OWNER, pk)
+
+
+# The points of order 1, 2, 4 and 8 on Curve25519 as u-coordinates (RFC 7748; the list libsodium
+# and others block): 0, 1, p - 1 and the two of order 8; also non-canonical encodings of them
+# (u + p, and the top bit set, which X25519 ignores).
+P25519 = 2**255 - 19
+ORDER_8 = [325606250916557431795983626356110631294008115727848805560023387167927233504,
+           39382357235489614581723060781553021112529911719440698176882885853963445705823]
+LOW_ORDER_U = [0, 1, P25519 - 1] + ORDER_8 + [P25519, P25519 + 1]
+LOW_ORDER = ([u.to_bytes(32, "little") for u in LOW_ORDER_U]
+             + [(u | 1 << 255).to_bytes(32, "little") for u in (0, 1) + tuple(ORDER_8)])
+
+
+def test_low_order_points_have_the_stated_order():
+    """The order-8 u-coordinates are recomputed: 8 * Q is the identity but 4 * Q is not (x-only
+    doubling on the Montgomery curve y^2 = x^3 + 486662 x^2 + x)."""
+    def double(x: int) -> int | None:          # u(2Q), None for the point at infinity
+        num = (x * x - 1) ** 2 % P25519
+        den = 4 * x * (x * x + 486662 * x + 1) % P25519
+        return None if den == 0 else num * pow(den, -1, P25519) % P25519
+    for u in ORDER_8:
+        x2 = double(u)
+        x4 = double(x2)
+        assert x4 is not None and double(x4) is None
+
+
+@pytest.mark.parametrize("pk", LOW_ORDER, ids=[f"lo{i}" for i in range(len(LOW_ORDER))])
+def test_address_rejects_a_low_order_encryption_key(pk):
+    """Paying such a key used to fail deep inside encrypt_note ("invalid ephemeral key")."""
+    assert is_low_order_x25519(pk)
+    with pytest.raises(EncodingError, match="pk_enc is a low-order X25519 point"):
+        Address(GOOD_OWNER, pk)
+    text = ref_address(owner_words(GOOD_OWNER) + pk)          # a well-formed string otherwise
+    with pytest.raises(EncodingError, match="pk_enc is a low-order X25519 point"):
+        Address.decode(text)
+    with pytest.raises(EncodingError, match="pk_enc is a low-order X25519 point"):
+        Address.from_bytes(owner_words(GOOD_OWNER) + pk)
+
+
+@given(spending_keys())
+def test_derived_encryption_keys_are_not_low_order(key):
+    assert not is_low_order_x25519(key.address().pk_enc)
+
+
+@given(st.binary(min_size=32, max_size=32))
+def test_low_order_check_matches_the_list(pk):
+    """Outside the listed encodings, no 32-byte string is a low-order point."""
+    u = int.from_bytes(pk, "little") & ((1 << 255) - 1)
+    assert is_low_order_x25519(pk) == (u % P25519 in {x % P25519 for x in LOW_ORDER_U})
 
 
 @pytest.mark.parametrize("n", [0, 63, 65, 128])

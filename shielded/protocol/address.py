@@ -6,11 +6,19 @@ characters, longer than BIP-350's 90-character limit, so the guarantee that up t
 always detected does not formally apply; any error pattern still goes undetected with
 probability about 2^-30 (the checksum is 30 bits), and the checksum is BCH, designed to catch
 substitutions and short bursts first.  Decoding accepts all-lowercase or all-uppercase only.
+
+An Address is validated wherever it is made (constructor, from_bytes, decode): the owner is 8
+canonical field elements (stored as a tuple of ints) and pk_enc is 32 bytes that are not a
+low-order X25519 point (paying such a key would give the all-zero shared secret, which X25519
+refuses).  The owner digest does not commit to pk_enc: an address is an (owner, pk_enc) pair
+whose integrity comes from the channel that delivers it (SPEC.md, Part II, "Addresses").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from shielded.errors import EncodingError
 from shielded.protocol.encoding import Digest, check_digest, digest_from_bytes, digest_to_bytes
@@ -89,15 +97,38 @@ def bech32m_decode(text: str) -> tuple[str, list[int]]:
     return hrp, data[:-6]
 
 
+# Any fixed scalar detects a low-order point: X25519 clamps every scalar to a multiple of the
+# cofactor 8, so a point of order dividing 8 always gives the all-zero output, which
+# ``exchange`` refuses (RFC 7748, section 6.1).  Points of any other order never give zero.
+_PROBE = X25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+
+
+def is_low_order_x25519(pk: bytes) -> bool:
+    """True if the 32-byte X25519 public key ``pk`` (any encoding, canonical or not) is a point
+    of order 1, 2, 4 or 8, whose shared secret with every private key is zero."""
+    try:
+        _PROBE.exchange(X25519PublicKey.from_public_bytes(bytes(pk)))
+    except ValueError:
+        return True
+    return False
+
+
 @dataclass(frozen=True)
 class Address:
+    """(owner, pk_enc); raises EncodingError naming the field for a malformed owner, a pk_enc
+    that is not 32 bytes, or a pk_enc that is a low-order X25519 point."""
+
     owner: Digest
     pk_enc: bytes
 
     def __post_init__(self):
-        check_digest(self.owner, "address owner")
+        object.__setattr__(self, "owner", check_digest(self.owner, "address owner"))
         if not isinstance(self.pk_enc, (bytes, bytearray)) or len(self.pk_enc) != 32:
-            raise EncodingError("address: the encryption key is 32 bytes")
+            raise EncodingError("address: the encryption key pk_enc is 32 bytes")
+        object.__setattr__(self, "pk_enc", bytes(self.pk_enc))
+        if is_low_order_x25519(self.pk_enc):
+            raise EncodingError("address: the encryption key pk_enc is a low-order X25519 point "
+                                "(no shared secret can be agreed with it)")
 
     def to_bytes(self) -> bytes:
         return digest_to_bytes(self.owner) + bytes(self.pk_enc)

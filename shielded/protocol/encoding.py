@@ -38,7 +38,11 @@ def check_int(value, lo: int, hi: int, what: str) -> int:
 
 
 def check_digest(d, what: str) -> Digest:
-    d = tuple(d)
+    """``d`` as a tuple of 8 ints in [0, p) (bool excluded), else EncodingError naming ``what``."""
+    try:
+        d = tuple(d)
+    except TypeError:
+        raise EncodingError(f"{what}: expected 8 field elements, got {type(d).__name__}") from None
     if len(d) != 8 or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < P for x in d):
         raise EncodingError(f"{what}: expected 8 field elements")
-    return d
+    return tuple(int(x) for x in d)

@@ -2,7 +2,8 @@
 
     from shielded.testing.protocol import joinsplit_cases, JoinSplitCase
 
-* ``spending_keys()``, ``note_values()``, ``notes(owner, asset)``, ``addresses()``: strategies.
+* ``spending_keys()``, ``note_values()``, ``notes(owner, asset)``, ``addresses()``,
+  ``encryption_keys()``: strategies.
 * ``tree_states(depth, min_leaves, max_leaves)``: a NoteTree (with every node kept) of random
   leaves.
 * ``joinsplit_cases(preset)``: valid join-split cases: random keys, a tree holding the real input
@@ -40,6 +41,12 @@ def spending_keys():
 
 def addresses():
     return spending_keys().map(lambda k: k.address())
+
+
+def encryption_keys():
+    """32-byte X25519 public keys that an Address accepts (not low-order points)."""
+    from shielded.protocol.address import is_low_order_x25519
+    return st.binary(min_size=32, max_size=32).filter(lambda pk: not is_low_order_x25519(pk))
 
 
 def rcms():
