@@ -1,6 +1,7 @@
 """Note encryption (SPEC.md section 21).
 
-    plaintext (77) = 0x01 || asset u32 || value u64 || rcm (8 x u32) || memo (32, zero-padded)
+    plaintext (77) = 0x02 || asset u32 || value u64 || rcm (8 x u32) || memo_len u8 || memo (0-31)
+                     || zero padding to 77 bytes
     epk   = X25519(esk, 9)
     k_enc = HKDF-SHA256(X25519(esk, pk_enc), salt = epk || pk_enc, info = "shielded/note")
     enc   = ChaCha20-Poly1305(k_enc, 0^12, aad = cm bytes)(plaintext)                   93 bytes
@@ -34,7 +35,8 @@ from shielded.testing.protocol import note_values, spending_keys
 
 CT_LEN, EPK, ENC_END = 237, 32, 32 + 93
 NONCE = b"\x00" * 12
-MEMO = st.binary(max_size=32)
+MEMO = st.binary(max_size=31)
+MAX_MEMO = 31
 
 SENDER = SpendingKey(bytes(range(32)))
 RECIPIENT = SpendingKey(bytes(range(32, 64)))
@@ -57,8 +59,8 @@ def spec_x25519(secret: bytes, public: bytes | None = None) -> bytes:
 
 
 def spec_plaintext(note: Note, memo: bytes) -> bytes:
-    return (b"\x01" + note.asset.to_bytes(4, "big") + note.value.to_bytes(8, "big") + words(note.rcm)
-            + memo + b"\x00" * (32 - len(memo)))
+    return (b"\x02" + note.asset.to_bytes(4, "big") + note.value.to_bytes(8, "big") + words(note.rcm)
+            + bytes([len(memo)]) + memo + b"\x00" * (31 - len(memo)))
 
 
 def spec_k_enc(esk: bytes, pk_enc: bytes) -> bytes:
@@ -96,7 +98,7 @@ def test_round_trip_recipient_and_sender(sender, recipient, value, asset, memo):
     fvk = recipient.full_viewing_key()
     got = try_decrypt_incoming(fvk.ivk, fvk.owner, cm, ct)
     assert got.note == note
-    assert got.memo == memo.rstrip(b"\x00")     # the memo is zero-padded to 32 bytes (section 21)
+    assert got.memo == memo                     # exactly, trailing zero bytes included (section 21)
     assert got.recipient == addr
     back = try_recover_outgoing(sender.ovk, cm, ct)
     assert back.note == note and back.memo == got.memo and back.recipient == addr
@@ -107,9 +109,19 @@ def test_memo_round_trip_exact(sent):
     got = try_decrypt_incoming(RECIPIENT.ivk, RECIPIENT.owner, cm, ct)
     assert got.memo == b"lunch"
     assert try_recover_outgoing(SENDER.ovk, cm, ct).memo == b"lunch"
-    full = bytes(range(1, 33))
+    full = bytes(range(1, 32))
     ct2 = encrypt_note(note, RECIPIENT.address(), SENDER.ovk, full)
     assert try_decrypt_incoming(RECIPIENT.ivk, RECIPIENT.owner, cm, ct2).memo == full
+
+
+@pytest.mark.parametrize("memo", [b"ab\x00\x00", b"\x00", b"\x00" * 31, b"x" + b"\x00" * 30, b"", b"\x00ab"],
+                         ids=["trailing-zeros", "one-zero", "31-zeros", "x-then-zeros", "empty", "leading-zero"])
+def test_memo_with_zero_bytes_round_trips(sent, memo):
+    """Regression: version 1 stripped trailing zeros (b"ab\0\0" came back as b"ab")."""
+    note, cm, _, _ = sent
+    ct = encrypt_note(note, RECIPIENT.address(), SENDER.ovk, memo)
+    assert try_decrypt_incoming(RECIPIENT.ivk, RECIPIENT.owner, cm, ct).memo == memo
+    assert try_recover_outgoing(SENDER.ovk, cm, ct).memo == memo
 
 
 def test_third_party_cannot_decrypt(sent):
@@ -132,7 +144,7 @@ def test_recipient_ivk_with_wrong_owner_fails(sent):
         try_decrypt_incoming(RECIPIENT.ivk, THIRD.owner, cm, ct)
 
 
-@pytest.mark.parametrize("memo_len", [0, 1, 16, 31, 32])
+@pytest.mark.parametrize("memo_len", [0, 1, 16, 30, 31])
 @pytest.mark.parametrize("value", [0, 1, (1 << 64) - 1])
 def test_ciphertext_length_constant(memo_len, value):
     note = make_note(RECIPIENT, value)
@@ -140,10 +152,22 @@ def test_ciphertext_length_constant(memo_len, value):
     assert len(ct) == CT_LEN
 
 
-def test_memo_too_long_rejected():
+@pytest.mark.parametrize("length", [32, 33, 100])
+def test_memo_too_long_rejected(length):
     note = make_note(RECIPIENT)
-    with pytest.raises(EncodingError, match="memo"):
-        encrypt_note(note, RECIPIENT.address(), SENDER.ovk, b"m" * 33)
+    with pytest.raises(EncodingError, match=f"memo is at most 31 bytes, got {length}"):
+        encrypt_note(note, RECIPIENT.address(), SENDER.ovk, b"m" * length)
+
+
+@pytest.mark.parametrize("memo", ["hi", None, 5, [1, 2]], ids=["str", "None", "int", "list"])
+def test_memo_of_another_type_rejected(memo):
+    with pytest.raises(EncodingError, match="memo must be bytes"):
+        encrypt_note(make_note(RECIPIENT), RECIPIENT.address(), SENDER.ovk, memo)
+
+
+def test_encrypt_refuses_a_recipient_that_is_not_an_address():
+    with pytest.raises(EncodingError, match="recipient must be an Address, got str"):
+        encrypt_note(make_note(RECIPIENT), str(RECIPIENT.address()), SENDER.ovk)
 
 
 def test_fresh_esk_each_time():
@@ -264,11 +288,11 @@ def test_key_schedule_and_plaintext_layout(sent):
     assert spec_hkdf(spec_x25519(RECIPIENT.ivk, epk), epk + pk_enc, b"shielded/note") == spec_k_enc(esk, pk_enc)
     pt = ChaCha20Poly1305(spec_k_enc(esk, pk_enc)).decrypt(NONCE, ct[EPK:ENC_END], words(cm))
     assert len(pt) == 77
-    assert pt[0] == 0x01
+    assert pt[0] == 0x02
     assert int.from_bytes(pt[1:5], "big") == note.asset
     assert int.from_bytes(pt[5:13], "big") == note.value
     assert tuple(int.from_bytes(pt[13 + 4 * i:17 + 4 * i], "big") for i in range(8)) == note.rcm
-    assert pt[45:] == b"lunch" + b"\x00" * 27
+    assert pt[45] == 5 and pt[46:] == b"lunch" + b"\x00" * 26
     assert pt == spec_plaintext(note, b"lunch")
     rec = ChaCha20Poly1305(spec_ock(SENDER.ovk, cm, epk)).decrypt(NONCE, ct[ENC_END:], b"")
     assert rec == words(RECIPIENT.owner) + pk_enc + esk
@@ -294,20 +318,56 @@ def test_plaintext_codec(value, asset, memo):
     note = make_note(RECIPIENT, value, asset)
     pt = encode_plaintext(note, memo)
     assert pt == spec_plaintext(note, memo)
-    back, memo_field = decode_plaintext(pt, RECIPIENT.owner)
-    assert back == note and memo_field == memo.ljust(32, b"\x00")
+    back, memo_back = decode_plaintext(pt, RECIPIENT.owner)
+    assert back == note and memo_back == memo
+
+
+def with_memo_field(pt: bytes, length: int, body: bytes) -> bytes:
+    """``pt`` with memo_len and the 31 bytes after it replaced."""
+    assert len(body) == 31
+    return pt[:45] + bytes([length]) + body
 
 
 @pytest.mark.parametrize("mutate, what", [
-    (lambda pt: b"\x02" + pt[1:], "version"),
+    (lambda pt: b"\x01" + pt[1:], "version"),
+    (lambda pt: b"\x03" + pt[1:], "version"),
     (lambda pt: b"\x00" + pt[1:], "version"),
     (lambda pt: pt[:-1], "length"),
     (lambda pt: pt + b"\x00", "length"),
     (lambda pt: pt[:1] + (1 << 30).to_bytes(4, "big") + pt[5:], "asset >= 2^30"),
     (lambda pt: pt[:13] + P.to_bytes(4, "big") + pt[17:], "rcm element = p"),
     (lambda pt: pt[:41] + b"\xff\xff\xff\xff" + pt[45:], "rcm element = 2^32 - 1"),
-], ids=["version2", "version0", "short", "long", "asset", "rcm-p", "rcm-max"])
+    (lambda pt: with_memo_field(pt, 32, b"m" * 31), "memo length 32 exceeds 31"),
+    (lambda pt: with_memo_field(pt, 255, b"m" * 31), "memo length 255 exceeds 31"),
+    (lambda pt: with_memo_field(pt, 2, b"ab" + b"\x00" * 28 + b"\x01"), "padding is not zero"),
+    (lambda pt: with_memo_field(pt, 0, b"\x80" + b"\x00" * 30), "padding is not zero"),
+    (lambda pt: with_memo_field(pt, 30, b"m" * 31), "padding is not zero"),
+], ids=["version1", "version3", "version0", "short", "long", "asset", "rcm-p", "rcm-max", "memo-len-32",
+        "memo-len-255", "padding-last", "padding-first", "padding-after-30"])
 def test_decode_plaintext_rejects(mutate, what):
     pt = encode_plaintext(make_note(RECIPIENT), b"")
-    with pytest.raises(DecryptionError):
+    decode_plaintext(pt, RECIPIENT.owner)                  # the unchanged plaintext decodes
+    match = {"version": "expected version 2 and 77 bytes", "length": "expected version 2 and 77 bytes"}.get(what)
+    with pytest.raises(DecryptionError, match=match or ("asset|rcm" if "=" in what else what)):
         decode_plaintext(mutate(pt), RECIPIENT.owner)
+
+
+def test_decode_plaintext_accepts_the_longest_memo():
+    pt = with_memo_field(encode_plaintext(make_note(RECIPIENT), b""), 31, b"\x00" * 30 + b"z")
+    assert decode_plaintext(pt, RECIPIENT.owner)[1] == b"\x00" * 30 + b"z"
+
+
+def test_plaintext_with_a_bad_memo_field_is_rejected_through_decryption(sent):
+    """An AEAD-valid ciphertext (SPEC key schedule) whose plaintext claims memo_len 32: the
+    recipient and the sender both refuse it."""
+    note, cm, _, _ = sent
+    esk = bytes(range(3, 35))
+    epk = spec_x25519(esk)
+    pk_enc = RECIPIENT.address().pk_enc
+    bad_pt = with_memo_field(spec_plaintext(note, b""), 32, b"m" * 31)
+    enc = ChaCha20Poly1305(spec_k_enc(esk, pk_enc)).encrypt(NONCE, bad_pt, words(cm))
+    out = ChaCha20Poly1305(spec_ock(SENDER.ovk, cm, epk)).encrypt(NONCE, words(RECIPIENT.owner) + pk_enc + esk, b"")
+    with pytest.raises(DecryptionError, match="memo length 32 exceeds 31"):
+        try_decrypt_incoming(RECIPIENT.ivk, RECIPIENT.owner, cm, epk + enc + out)
+    with pytest.raises(DecryptionError, match="memo length 32 exceeds 31"):
+        try_recover_outgoing(SENDER.ovk, cm, epk + enc + out)
