@@ -6,11 +6,15 @@ A transaction carries the join-split's public values, two note ciphertexts and t
 address as 20-bit limbs) plus the ciphertext hash, H(CIPHERTEXTS, both ciphertexts packed 3
 bytes per element), so the proof binds every field including the ciphertexts.
 
-Bytes, version 1 (1029 bytes + proof):
+Bytes, version 1 (691 bytes + proof):
     "SHTX" u8 version  root(32) nf_0(32) nf_1(32) cm_0(32) cm_1(32)
     u64 public_value_in  u64 public_value_out  u32 asset  public_owner(20)  u64 fee
     ciphertext_0(237) ciphertext_1(237)  u32 proof_length  proof
 JSON: the same fields, digests and byte strings as 0x-hex, amounts as decimal strings.
+
+``build_transaction`` validates its whole request before doing any work (TransactionError or
+EncodingError naming the field), pads to 2 inputs and 2 outputs with dummies, and puts the two
+outputs in an order given by a fresh random bit, so the position of the payment says nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Sequence
@@ -38,10 +42,11 @@ from shielded.proof.witness import generate_witness
 from shielded.protocol.address import Address
 from shielded.protocol.encoding import (Digest, bytes_to_elements, check_digest, check_int, digest_from_bytes,
                                         digest_to_bytes)
-from shielded.protocol.encryption import (CIPHERTEXT_LEN, DecryptedNote, DecryptionError, encrypt_note,
+from shielded.protocol.encryption import (CIPHERTEXT_LEN, DecryptedNote, DecryptionError, check_memo, encrypt_note,
                                           try_decrypt_incoming, try_recover_outgoing)
 from shielded.protocol.keys import SpendingKey
-from shielded.protocol.note import MAX_ASSET, Note, derive_nullifier, note_commitment, note_leaf, random_rcm
+from shielded.protocol.note import (MAX_ASSET, MAX_POSITION, Note, derive_nullifier, note_commitment, note_leaf,
+                                    random_rcm)
 from shielded.protocol.params import Preset
 
 TX_MAGIC = b"SHTX"
@@ -87,6 +92,12 @@ class Transaction:
         for ct in self.ciphertexts:
             if not isinstance(ct, (bytes, bytearray)) or len(ct) != CIPHERTEXT_LEN:
                 raise EncodingError(f"each ciphertext is {CIPHERTEXT_LEN} bytes")
+        object.__setattr__(self, "ciphertexts", tuple(bytes(ct) for ct in self.ciphertexts))
+        if not isinstance(self.proof, (bytes, bytearray)):
+            raise EncodingError(f"proof must be bytes, got {type(self.proof).__name__}")
+        if len(self.proof) > MAX_PROOF_BYTES:
+            raise EncodingError(f"proof is at most {MAX_PROOF_BYTES} bytes, got {len(self.proof)}")
+        object.__setattr__(self, "proof", bytes(self.proof))
 
     # -- public inputs ------------------------------------------------------------------------
     def ciphertext_hash(self) -> Digest:
@@ -237,18 +248,49 @@ def joinsplit_system(preset: Preset) -> JoinSplitSystem:
 
 @dataclass(frozen=True)
 class Spend:
-    """An owned note to spend, with its position and current path (siblings bottom-up)."""
+    """An owned note to spend, with its position and current path (siblings bottom-up).
+    Raises TransactionError naming the field for a malformed one."""
 
     note: Note
     position: int
     path: Sequence[Digest]
 
+    def __post_init__(self):
+        if not isinstance(self.note, Note):
+            raise TransactionError(f"spend note must be a Note, got {type(self.note).__name__}")
+        if not isinstance(self.position, int) or isinstance(self.position, bool) \
+                or not 0 <= self.position < MAX_POSITION:
+            raise TransactionError(f"spend position must be an integer in [0, 2^32), got {self.position!r}")
+        if isinstance(self.path, (str, bytes, bytearray)):
+            raise TransactionError("spend path must be a sequence of digests")
+        try:
+            path = tuple(check_digest(d, "spend path sibling") for d in self.path)
+        except TypeError:
+            raise TransactionError("spend path must be a sequence of digests") from None
+        except EncodingError as e:
+            raise TransactionError(str(e)) from None
+        object.__setattr__(self, "path", path)
+
 
 @dataclass(frozen=True)
 class Output:
+    """A payment of ``value`` to ``address`` with an optional memo (bytes, at most 31).
+    Raises TransactionError naming the field for a malformed one."""
+
     address: Address
     value: int
     memo: bytes = b""
+
+    def __post_init__(self):
+        if not isinstance(self.address, Address):
+            hint = " (decode text with Address.decode)" if isinstance(self.address, str) else ""
+            raise TransactionError(f"output address must be an Address{hint}, got {type(self.address).__name__}")
+        if not isinstance(self.value, int) or isinstance(self.value, bool) or not 0 <= self.value < U64:
+            raise TransactionError(f"output value must be in [0, 2^64), got {self.value!r}")
+        try:
+            object.__setattr__(self, "memo", check_memo(self.memo, "output memo"))
+        except EncodingError as e:
+            raise TransactionError(str(e)) from None
 
 
 def _dummy_spend(asset: int, depth: int):
@@ -258,16 +300,38 @@ def _dummy_spend(asset: int, depth: int):
     return key, Spend(note, position, [(0,) * 8] * depth)
 
 
+def _sequence_of(items, kind, what: str, limit: int) -> list:
+    if not isinstance(items, (list, tuple)):
+        raise TransactionError(f"{what} must be a list of {kind.__name__}, got {type(items).__name__}")
+    for i, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise TransactionError(f"{what}[{i}] must be a {kind.__name__}, got {type(item).__name__}")
+    if len(items) > limit:
+        raise TransactionError(f"at most {NUM_INPUTS} spends and {NUM_OUTPUTS} outputs per transaction")
+    return list(items)
+
+
 def build_transaction(system: JoinSplitSystem, key: SpendingKey, spends: Sequence[Spend],
                       outputs: Sequence[Output], root: Digest, asset: int, fee: int = 0,
                       public_value_in: int = 0, public_value_out: int = 0, public_owner: int = 0,
                       rng=None, progress: Callable | None = None) -> Transaction:
-    """Build and prove a transaction: spends and outputs are padded with dummies to 2 + 2.
-    Raises TransactionError naming the rule a request breaks (ownership, asset, stale path,
-    duplicate note, balance) before any proving."""
+    """Build and prove a transaction: spends and outputs are padded with dummies to 2 + 2, and
+    the two outputs are put in a random order.  Before any work (dummies, encryption, proving)
+    it raises TransactionError naming the field or rule a request breaks: argument types (a
+    JoinSplitSystem, a SpendingKey, lists of Spend and Output, a root of 8 field elements),
+    amounts out of range, ownership, asset, stale path, duplicate note, balance."""
+    if not isinstance(system, JoinSplitSystem):
+        raise TransactionError(f"system must be a JoinSplitSystem (joinsplit_system(preset)), "
+                               f"got {type(system).__name__}")
+    if not isinstance(key, SpendingKey):
+        raise TransactionError(f"key must be a SpendingKey, got {type(key).__name__}")
+    spends = _sequence_of(spends, Spend, "spends", NUM_INPUTS)
+    outputs = _sequence_of(outputs, Output, "outputs", NUM_OUTPUTS)
+    try:
+        root = check_digest(root, "root")
+    except EncodingError as e:
+        raise TransactionError(str(e)) from None
     depth = system.preset.tree_depth
-    if len(spends) > NUM_INPUTS or len(outputs) > NUM_OUTPUTS:
-        raise TransactionError(f"at most {NUM_INPUTS} spends and {NUM_OUTPUTS} outputs per transaction")
     for name, v, bits in (("fee", fee, 64), ("public_value_in", public_value_in, 64),
                           ("public_value_out", public_value_out, 64), ("public_owner", public_owner, 160),
                           ("asset", asset, 30)):
@@ -286,15 +350,12 @@ def build_transaction(system: JoinSplitSystem, key: SpendingKey, spends: Sequenc
         if not 0 <= s.position < 1 << depth or len(s.path) != depth:
             raise TransactionError(f"a spend needs a position < 2^{depth} and {depth} path siblings")
         cm = note_commitment(s.note)
-        if root_from_path(note_leaf(cm), s.position, s.path) != tuple(root):
+        if root_from_path(note_leaf(cm), s.position, s.path) != root:
             raise TransactionError("a spend's path does not lead to the given root (stale witness?)")
         if (cm, s.position) in seen:
             raise TransactionError("the same note is spent twice")
         seen.add((cm, s.position))
         keyed.append((key, s))
-    for o in outputs:
-        if not isinstance(o.value, int) or isinstance(o.value, bool) or not 0 <= o.value < U64:
-            raise TransactionError(f"output value must be in [0, 2^64), got {o.value!r}")
     total_in = sum(s.note.value for s in spends) + public_value_in
     total_out = sum(o.value for o in outputs) + public_value_out + fee
     if total_in != total_out:
@@ -308,6 +369,13 @@ def build_transaction(system: JoinSplitSystem, key: SpendingKey, spends: Sequenc
         dummy = SpendingKey.generate()
         outs.append(Output(dummy.address(), 0))
         out_ovks.append(os.urandom(32))
+    # A fixed order (payment first, change or dummy second) would tell anyone who learns the role
+    # of one output the role of the other; a fresh random bit swaps the two outputs, commitments
+    # and ciphertexts together (SPEC.md, Part II, "Transactions").  Wallets find their notes by
+    # trial decryption, whatever the index.
+    if secrets.randbits(1):
+        outs.reverse()
+        out_ovks.reverse()
 
     nullifiers, in_wit = [], []
     for k, s in keyed:
