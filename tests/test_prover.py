@@ -3,6 +3,7 @@ zero knowledge, and Keccak without.  Small pow_bits keep grinding out of the mea
 
 from __future__ import annotations
 
+import copy
 import random
 from dataclasses import replace
 
@@ -211,3 +212,64 @@ def test_zk_prover_without_rng_uses_fresh_randomness():
     assert encode_proof(p1, vk) != encode_proof(p2, vk)
     verify(vk, pub1, p1)
     verify(vk, pub2, p2)
+
+
+# -- in-memory proofs with values no encoding could carry ----------------------------------------
+
+def _with_opening(proof, where: str, rows=None, siblings=None):
+    """A deep copy of ``proof`` with the rows and/or siblings of one tree opening replaced:
+    ``where`` is "batch k" (k < 4) or "layer k" (a FRI folding layer)."""
+    bad = copy.deepcopy(proof)
+    kind, k = where.split()
+    openings = bad.pcs.batches if kind == "batch" else bad.pcs.fri.layers
+    tree = openings[int(k)]
+    if rows is not None:
+        tree.rows = rows(tree.rows.copy())
+    if siblings is not None:
+        tree.opening = replace(tree.opening, siblings=siblings(tree.opening.siblings.copy()))
+    return bad
+
+
+def _plus_p(a):
+    out = a.astype(np.int64)
+    out[0, 0] += P                     # the same residue, not canonical
+    return out
+
+
+def _minus_p(a):
+    out = a.astype(np.int64)
+    out[0, 0] -= P
+    return out
+
+
+def _byte_256(a):
+    out = a.astype(np.int64)
+    out[0, 0] = 256                    # not a byte (a Keccak digest element)
+    return out
+
+
+def test_non_canonical_opening_values_are_a_verification_error(config_name):
+    """verify raises VerificationError (never ParameterError from the hash kernels) and is_valid
+    returns False for opened values and sibling digests that are out of range: x + p, x - p, and
+    for Keccak a digest byte of 256; also siblings of the wrong width."""
+    inst, pk, vk, w, proof, public = proved(config_name, "mixed")
+    keccak = vk.config.fri.hash == "keccak"
+    out_of_range = [_byte_256] if keccak else [_plus_p, _minus_p]
+    cases = []
+    places = [f"batch {k}" for k in range(4)] + [f"layer {k}" for k in range(len(proof.pcs.fri.layers))]
+    for where in places:
+        kind, k = where.split()
+        tree = (proof.pcs.batches if kind == "batch" else proof.pcs.fri.layers)[int(k)]
+        assert tree.opening.siblings.shape[0] > 0, f"{where} has no siblings to change"
+        cases += [(where, "siblings", _with_opening(proof, where, siblings=f)) for f in out_of_range]
+        cases += [(where, "rows", _with_opening(proof, where, rows=f)) for f in (_plus_p, _minus_p)]
+        cases.append((where, "sibling width", _with_opening(proof, where, siblings=lambda a: a[:, :-1])))
+    bad = copy.deepcopy(proof)
+    bad.pcs.fri.final_poly[0] = int(bad.pcs.fri.final_poly[0].c[0])    # not an Ext
+    cases.append(("final polynomial", "type", bad))
+    for where, what, bad in cases:
+        with pytest.raises(VerificationError):
+            verify(vk, public, bad)
+        assert not is_valid(vk, public, bad), (where, what)
+    verify(vk, public, proof)          # the original is untouched
+

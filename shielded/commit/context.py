@@ -198,6 +198,22 @@ def absorb_cap(transcript, cap: np.ndarray) -> None:
             transcript.absorb_digest([int(x) for x in d])
 
 
+def check_siblings(hasher, siblings, what: str) -> None:
+    """The sibling digests of a batch opening must be a (k, digest width) array of digest
+    elements: canonical field elements for Poseidon2 (the compression refuses others with a
+    ParameterError, which the native verifier must not leak), bytes for Keccak.  Raises
+    VerificationError.  (A decoded proof satisfies this already; an in-memory one need not.)"""
+    if not isinstance(siblings, np.ndarray) or siblings.ndim != 2 or siblings.shape[1] != hasher.digest_width:
+        raise VerificationError(f"{what}: sibling digests have the wrong shape")
+    if siblings.size == 0:
+        return
+    if siblings.dtype.kind not in "iu":
+        raise VerificationError(f"{what}: sibling digests are not integers")
+    bound = P if hasher.digest_dtype == np.uint32 else 256
+    if int(siblings.min()) < 0 or int(siblings.max()) >= bound:
+        raise VerificationError(f"{what}: a sibling digest element is not canonical")
+
+
 class NativeContext:
     """Runs the verifier on numbers."""
 
@@ -247,8 +263,9 @@ class NativeContext:
         rows = opening.rows
         if rows.ndim != 2 or rows.shape != (len(distinct), width):
             raise VerificationError(f"{what}: expected {len(distinct)} leaves of width {width}")
-        if rows.size and int(rows.max()) >= P:
+        if rows.size and (rows.dtype.kind not in "iu" or int(rows.min()) < 0 or int(rows.max()) >= P):
             raise VerificationError(f"{what}: an opened value is not a canonical field element")
+        check_siblings(hasher, opening.opening.siblings, what)
         digests = hasher.hash_rows(rows)
         ok = verify_batch(hasher, cap, log_leaves, distinct, {i: digests[k] for k, i in enumerate(distinct)},
                           opening.opening)

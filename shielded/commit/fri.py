@@ -350,6 +350,8 @@ def check_pcs_shapes(config: FriConfig, caps, widths, proof: PcsProof, log_degre
             raise VerificationError(f"FRI layer {k}: cap has shape {fri.layer_caps[k].shape}, expected {expect}")
         if config.hash == "poseidon2" and int(fri.layer_caps[k].max()) >= P:
             raise VerificationError(f"FRI layer {k}: cap digest is not canonical")
+    if not all(isinstance(c, Ext) for c in fri.final_poly):
+        raise VerificationError("FRI: a final-polynomial coefficient is not an extension element")
     if not isinstance(fri.pow_nonce, (int, np.integer)) or not 0 <= int(fri.pow_nonce) < P:
         raise VerificationError("FRI: proof-of-work nonce is not a field element")
 
