@@ -273,3 +273,50 @@ def test_non_canonical_opening_values_are_a_verification_error(config_name):
         assert not is_valid(vk, public, bad), (where, what)
     verify(vk, public, proof)          # the original is untouched
 
+
+# -- soundness of the IOP: the unchecked prover -----------------------------------------------------
+
+# Few queries and no grinding: these tests exercise the IOP (the constraint identity at zeta), not
+# FRI's query count.  An honest procedure run on an invalid witness commits low-degree polynomials
+# and opens them truthfully, so FRI accepts; what must fail is the check at zeta.
+SOUNDNESS_FRI = FriConfig(log_blowup=2, num_queries=2, pow_bits=0, arity_bits=2, log_final_len=2, cap_height=2)
+
+
+@pytest.mark.parametrize("zk", [False, True], ids=["plain", "hiding"])
+def test_unchecked_proof_of_every_tampered_witness_cell_is_rejected(zk):
+    """For every witness cell of the mixed circuit (every gate type), the unchecked prover's
+    proof of the witness with that cell changed by +1 is rejected, at the constraint check."""
+    inst = mixed_circuit(ProofConfig(zk=zk, fri=SOUNDNESS_FRI), seed=11)
+    pk, vk = setup(inst.circuit)
+    w = inst.witness()
+    trace = w.trace()
+    cells = witness_cells(inst.circuit, w)
+    assert len(cells) > 400
+    proof, public = prove(pk, w, rng=np.random.default_rng(5), unchecked=True)
+    verify(vk, public, proof)                 # sanity: unchecked on an honest witness is valid
+    accepted, other = [], []
+    for row, col in cells:
+        bad = TamperedWitness(w, trace=tampered_trace(trace, row, col, 1))
+        proof, public = prove(pk, bad, rng=np.random.default_rng(row * 1000 + col), unchecked=True)
+        try:
+            verify(vk, public, proof)
+            accepted.append((row, col))
+        except VerificationError as e:
+            if str(e) != "constraints do not hold at zeta":
+                other.append((row, col, str(e)))
+    assert not accepted, f"the verifier accepted unchecked proofs of tampered cells {accepted}"
+    assert not other, f"rejected for another reason than the constraint check: {other[:5]}"
+
+
+def test_unchecked_prover_is_needed_to_prove_a_tampered_witness():
+    """Without ``unchecked`` the same tampered witnesses are refused by the prover itself."""
+    inst = mixed_circuit(ProofConfig(fri=SOUNDNESS_FRI), seed=11)
+    pk, vk = setup(inst.circuit)
+    w = inst.witness()
+    cells = witness_cells(inst.circuit, w)
+    for row, col in (cells[0], cells[len(cells) // 2], cells[-1]):
+        bad = TamperedWitness(w, trace=tampered_trace(w.trace(), row, col, 1))
+        with pytest.raises(ProvingError):
+            prove(pk, bad, rng=np.random.default_rng(6))
+        proof, public = prove(pk, bad, rng=np.random.default_rng(6), unchecked=True)
+        assert not is_valid(vk, public, proof)

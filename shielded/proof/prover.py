@@ -162,8 +162,10 @@ def _mont(e: Ext) -> np.ndarray:
 
 
 def permutation_columns(wires: np.ndarray, sigma: np.ndarray, log_n: int, u: int, beta: Ext, gamma: Ext,
-                        zk: bool, rng) -> np.ndarray:
-    """Z and the helpers h_1..h_{m-1} as (4m, n) base columns (component-major per poly)."""
+                        zk: bool, rng, check: bool = True) -> np.ndarray:
+    """Z and the helpers h_1..h_{m-1} as (4m, n) base columns (component-major per poly).
+    Raises ProvingError if the product does not return to 1 (violated copy constraints), unless
+    ``check`` is False (the unchecked prover, for soundness tests)."""
     R = sigma.shape[0]
     n = 1 << log_n
     omega_pows = vec.powers(two_adic_generator(log_n), n)
@@ -188,7 +190,7 @@ def permutation_columns(wires: np.ndarray, sigma: np.ndarray, log_n: int, u: int
     for r in ratios[1:]:
         total = vec.ext_mul(total, r)
     z = _ext_cumprod(total)
-    if not (z[u, 0] == 1 and not z[u, 1:].any()):
+    if check and not (z[u, 0] == 1 and not z[u, 1:].any()):
         raise ProvingError("copy constraints are violated (the permutation product is not 1); "
                            "run check mode for details")
     m = len(chunks)
@@ -238,8 +240,20 @@ def _log(progress: Callable | None, msg: str, t0: float) -> None:
         progress(f"{msg} ({time.perf_counter() - t0:.2f} s)")
 
 
-def prove(pk, witness, rng: np.random.Generator | None = None, progress: Callable | None = None):
-    """Prove that ``witness`` satisfies ``pk``'s circuit.  Returns (Proof, public inputs)."""
+def prove(pk, witness, rng: np.random.Generator | None = None, progress: Callable | None = None, *,
+          unchecked: bool = False):
+    """Prove that ``witness`` satisfies ``pk``'s circuit.  Returns (Proof, public inputs).
+
+    ``rng``: a seeded numpy Generator for reproducible hiding proofs (default: the OS CSPRNG).
+    Raises ProvingError if the witness does not satisfy the circuit: the copy-constraint product
+    does not return to 1, the quotient is not a polynomial of degree < 3n, or the FRI polynomial
+    is not of degree < n (SPEC.md section 9); ParameterError if the ZK counting conditions fail.
+
+    ``unchecked=True`` is for soundness testing only: it skips those three witness checks and
+    runs the honest procedure on whatever it is given (the quotient is truncated to degree < 3n,
+    the FRI final polynomial to its length), so that a test can hand the verifier the proof an
+    honest-but-unchecked prover makes from an invalid witness and see it rejected.  Never use it
+    to make proofs meant to verify."""
     t0 = time.perf_counter()
     vk = pk.vk
     cfg, fri, L = vk.config, vk.config.fri, vk.layout
@@ -264,7 +278,7 @@ def prove(pk, witness, rng: np.random.Generator | None = None, progress: Callabl
 
     K, S, R = L.num_constants, L.num_selectors, L.num_routed
     sigma = pk.preprocessed[K + S:K + S + R]
-    perm = permutation_columns(trace[:R], sigma, log_n, u, beta, gamma, cfg.zk, rng)
+    perm = permutation_columns(trace[:R], sigma, log_n, u, beta, gamma, cfg.zk, rng, check=not unchecked)
     perm_batch = commit_batch(fri, coset_lde(perm, blowup), salt())
     absorb_cap(transcript, perm_batch.cap)
     _log(progress, "committed permutation argument", t0)
@@ -295,10 +309,10 @@ def prove(pk, witness, rng: np.random.Generator | None = None, progress: Callabl
     zh_inv = vec.batch_inverse(xn_minus_1[:4])
     quotient = vec.ext_scale_base(combined, np.tile(zh_inv, m // 4))
     coeffs = coset_intt(np.ascontiguousarray(quotient.T), GENERATOR)
-    if coeffs[:, 3 * n:].any():
+    if not unchecked and coeffs[:, 3 * n:].any():
         raise ProvingError("the witness does not satisfy the circuit's constraints "
                            "(the quotient is not a polynomial); run check mode for details")
-    q_cols = split_quotient(coeffs, n, cfg.zk, rng)
+    q_cols = split_quotient(coeffs, n, cfg.zk, rng)         # keeps coefficients < 3n only
     quotient_batch = commit_batch(fri, coset_ntt(q_cols, GENERATOR, n * blowup), salt())
     absorb_cap(transcript, quotient_batch.cap)
     _log(progress, "committed quotient", t0)
@@ -316,7 +330,7 @@ def prove(pk, witness, rng: np.random.Generator | None = None, progress: Callabl
     claims = opening_claims(vk, zeta, [Ext(*map(int, r)) for r in openings],
                             [Ext(*map(int, r)) for r in openings_next])
     batches = [pk.preprocessed_batch, wires_batch, perm_batch, quotient_batch]
-    pcs, _ = pcs_prove(fri, transcript, batches, claims, log_n)
+    pcs, _ = pcs_prove(fri, transcript, batches, claims, log_n, check_degree=not unchecked)
     _log(progress, "FRI done", t0)
     proof = Proof(wires_batch.cap, perm_batch.cap, quotient_batch.cap, openings, openings_next, pcs)
     return proof, public
