@@ -12,12 +12,20 @@ witness_s, setup_s, zk, hash, log_blowup, num_queries, pow_bits, proven_security
 prove_s is the median of --repeat proofs (default 3) from an already generated witness; verify_s
 is the median of 5 verifications after one warm-up (which compiles the key's constraint tape).
 --verify FILE exits 0 if the proof in FILE is valid and 1 if it is not (or cannot be read).
+
+Sizes: K is refused (argparse-style, exit code 2) unless the circuit is exactly 2^K rows and
+proves at >= 100 conjectured bits: K >= 4 and large enough for the hiding mode's blinding rows
+(--zk needs K >= 7 at the default blowup, 8 at --log-blowup 2), K + log_blowup <= 24 (the
+largest evaluation domain a key may have), and K <= 18: above 2^18 rows the permutation
+argument's term R n / |E| of the conjectured figure drops below 100 bits whatever the queries
+(SPEC.md section 6).  ``valid_log_rows`` gives the range for a configuration.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -25,7 +33,7 @@ import time
 
 from shielded.commit.fri import FriConfig
 from shielded.commit.security import security_report
-from shielded.errors import ShieldedError
+from shielded.errors import ParameterError, ShieldedError
 from shielded.proof.builder import CircuitBuilder
 from shielded.proof.config import ProofConfig
 from shielded.proof.encoding import decode_proof, encode_proof
@@ -37,18 +45,45 @@ from shielded.proof.witness import generate_witness
 
 BUNDLE_MAGIC = b"SHBC"
 CHAINS = 64
+MIN_SECURITY_BITS = 100
+MAX_LOG_DOMAIN = 24                 # VerifyingKey: log_n + log_blowup <= 24
+RESERVED_ROWS = 4                   # public-input and constant rows of the synthetic circuit
 
 
 def make_config(zk: bool, hash_name: str = "poseidon2", log_blowup: int = 3) -> ProofConfig:
     fri = FriConfig.for_security(log_blowup=log_blowup, hash=hash_name)
-    return ProofConfig(zk=zk, fri=fri, min_security_bits=100)
+    return ProofConfig(zk=zk, fri=fri, min_security_bits=MIN_SECURITY_BITS)
+
+
+def log_rows_error(log_rows: int, config: ProofConfig) -> str | None:
+    """Why a synthetic circuit of exactly 2^log_rows rows cannot be proved with ``config`` at
+    MIN_SECURITY_BITS conjectured bits, or None if it can."""
+    lb = config.fri.log_blowup
+    if log_rows < 4:
+        return "the synthetic circuit needs at least 2^4 rows"
+    if log_rows + lb > MAX_LOG_DOMAIN:
+        return f"the evaluation domain 2^{log_rows + lb} (rows x blowup) exceeds 2^{MAX_LOG_DOMAIN}"
+    if log_rows < config.min_log_rows() or (1 << log_rows) - config.blinding_rows - RESERVED_ROWS < 4:
+        return (f"2^{log_rows} rows cannot hold the {config.blinding_rows} blinding rows and the quotient "
+                f"randomisers of {config.fri.num_queries} queries plus the circuit")
+    bits = security_report(config.fri, log_rows, num_routed=config.num_routed)["conjectured_bits"]
+    if bits < MIN_SECURITY_BITS:
+        return f"the conjectured security at 2^{log_rows} rows is {bits} bits, below {MIN_SECURITY_BITS}"
+    return None
+
+
+def valid_log_rows(config: ProofConfig) -> list[int]:
+    """Every K that ``log_rows_error`` accepts for ``config`` (a contiguous range)."""
+    return [k for k in range(1, MAX_LOG_DOMAIN + 1) if log_rows_error(k, config) is None]
 
 
 def synthetic_circuit(log_rows: int, config: ProofConfig):
-    """(circuit, input assignment) with 2^log_rows rows, about half Poseidon2, half arithmetic."""
-    budget = (1 << log_rows) - config.blinding_rows - 4   # public-input and constant rows
-    if budget < 4:
-        raise SystemExit(f"--log-rows {log_rows} is too small for this configuration")
+    """(circuit, input assignment) with exactly 2^log_rows rows, about half Poseidon2, half
+    arithmetic.  Raises ParameterError if ``log_rows_error`` refuses the size."""
+    reason = log_rows_error(log_rows, config)
+    if reason is not None:
+        raise ParameterError(f"--log-rows {log_rows}: {reason}")
+    budget = (1 << log_rows) - config.blinding_rows - RESERVED_ROWS
     b = CircuitBuilder(config, name=f"synthetic-2^{log_rows}")
     chains = min(CHAINS, max(1, budget // 4))
     states = [b.add_inputs(16) for _ in range(chains)]
@@ -65,6 +100,8 @@ def synthetic_circuit(log_rows: int, config: ProofConfig):
     b.make_public(states[-1][0])
     b.make_public(acc)
     circuit = b.build()
+    if circuit.log_n != log_rows:      # never benchmark a different size than the one asked for
+        raise ParameterError(f"--log-rows {log_rows}: the synthetic circuit came out at 2^{circuit.log_n} rows")
     rng = random.Random(log_rows)
     inputs = {v: rng.randrange(1 << 30) for v in circuit.inputs}
     return circuit, inputs
@@ -94,7 +131,7 @@ def _verify_file(path: str, quiet: bool) -> int:
         if r.raw(4, "magic") != BUNDLE_MAGIC or r.u8("version") != 1:
             raise ShieldedError("not a bench_core proof file")
         log_rows, zk, hid, log_blowup = r.u8("log_rows"), r.u8("zk"), r.u8("hash"), r.u8("log_blowup")
-        if not 4 <= log_rows <= 20 or zk > 1 or hid > 1 or not 2 <= log_blowup <= 5:
+        if zk > 1 or hid > 1 or not 2 <= log_blowup <= 5:
             raise ShieldedError("proof file parameters out of range")
         public = [int(x) for x in r.elements(r.count("public inputs", 16, 2), "public inputs")]
         proof_bytes = r.raw(r.count("proof length", 1 << 26), "proof")
@@ -114,7 +151,10 @@ def _verify_file(path: str, quiet: bool) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.bench_core", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--log-rows", type=int, help="circuit size: 2^K rows (4..20)")
+    default = valid_log_rows(make_config(False))
+    ap.add_argument("--log-rows", type=int, metavar="K",
+                    help=f"circuit size: 2^K rows ({default[0]}..{default[-1]} with the default options; "
+                         "--zk and --log-blowup narrow it, an invalid K is reported with the valid range)")
     ap.add_argument("--zk", action="store_true", help="hiding (zero-knowledge) mode")
     ap.add_argument("--hash", choices=["poseidon2", "keccak"], default="poseidon2")
     ap.add_argument("--log-blowup", type=int, default=3, choices=[2, 3, 4, 5])
@@ -123,12 +163,19 @@ def main(argv=None) -> int:
     ap.add_argument("--proof-out", metavar="FILE", help="write the proof (with its parameters) to FILE")
     ap.add_argument("--verify", metavar="FILE", help="verify a proof file; exit 0 if valid, 1 if not")
     args = ap.parse_args(argv)
-    if args.verify:
+    if args.verify is not None:
         return _verify_file(args.verify, args.json)
-    if args.log_rows is None or not 4 <= args.log_rows <= 20:
-        ap.error("--log-rows K is required, 4 <= K <= 20")
-    log = (lambda msg: None) if args.json else (lambda msg: print(msg, file=sys.stderr))
+    if args.log_rows is None:
+        ap.error("--log-rows K is required (or --verify FILE)")
     config = make_config(args.zk, args.hash, args.log_blowup)
+    reason = log_rows_error(args.log_rows, config)
+    if reason is not None:
+        valid = valid_log_rows(config)
+        ap.error(f"--log-rows {args.log_rows}: {reason}; with these options K must be in "
+                 f"{valid[0]}..{valid[-1]}" if valid else f"--log-rows {args.log_rows}: {reason}")
+    if args.proof_out and not os.path.isdir(os.path.dirname(os.path.abspath(args.proof_out))):
+        ap.error(f"--proof-out {args.proof_out}: no such directory")
+    log = (lambda msg: None) if args.json else (lambda msg: print(msg, file=sys.stderr))
     t0 = time.perf_counter()
     circuit, inputs = synthetic_circuit(args.log_rows, config)
     log(f"built circuit: 2^{circuit.log_n} rows, {circuit.stats()['gate_rows']}")
@@ -162,7 +209,10 @@ def main(argv=None) -> int:
         "pow_bits": config.fri.pow_bits, "repeat": max(1, args.repeat),
     }
     if args.proof_out:
-        _write_bundle(args.proof_out, args.log_rows, args.zk, args.hash, args.log_blowup, public, proof_bytes)
+        try:
+            _write_bundle(args.proof_out, args.log_rows, args.zk, args.hash, args.log_blowup, public, proof_bytes)
+        except OSError as e:
+            ap.error(f"--proof-out {args.proof_out}: {e.strerror or e}")
         log(f"wrote {args.proof_out}")
     if args.json:
         print(json.dumps(result))
