@@ -57,9 +57,20 @@ What these tests cannot see: an opened value that is a deterministic but random-
 of the witness and the challenges passes both the marginal and the rank tests.  The wire columns
 (exactly 0 without blinding) and the permutation columns (perm_blinding) are pinned down, and a
 zero salt or a zero FRI mask (its columns are in the quotient groups) shows as zeros.  The
-randomised quotient split is covered only by the marginal and rank tests: the quotient already
-looks random through the blinded wires, so setting its randomisers to 0 goes unnoticed (checked
-by mutation), and so does a fixed non-zero mask.
+quotient already looks random through the blinded wires, so the statistics above do not notice
+the randomised split's r_i set to 0, nor a fixed non-zero mask (checked by mutation: only a
+borderline chi-square hit).  Two further groups of tests cover them:
+
+* the mask is fresh in every proof: the mask columns' openings at the 40 points zeta_i (160
+  equations over F_p) fit no single polynomial of degree < n = 64, while a preprocessed column
+  (the control) does.  A fixed mask, of any value, fails this.
+* split_quotient itself (the function the prover calls, called through its module): its output
+  telescopes back to the quotient; for the zero quotient it is exactly x^m r_i - r_(i-1) with
+  r_0..r_2 of n/4 coefficients that pass the same uniformity statistics and change with the
+  randomness; the 4 mask rows are uniform and change with the randomness.  Removing the
+  randomisers, or fixing the mask, fails these (checked by mutation).  They cannot see a prover
+  that bypassed the randomised split in hiding mode: the verifier's view does not determine the
+  chunks (that is what n/4 >= Q + 4 buys), so no statistic of proofs does.
 
 Controls (the tests can fail): the same statistics on a NON-hiding proof of the same all-zero
 witness flag the wire groups (their openings are exactly 0) and the rank test fails for every
@@ -82,11 +93,13 @@ import pytest
 
 from shielded.commit.fri import FriConfig, absorb_cap
 from shielded.errors import ParameterError
+from shielded.field.ext import Ext
 from shielded.field.koalabear import P, two_adic_generator
 from shielded.hash.transcript import new_transcript
 from shielded.poly.evaluate import barycentric_weights, dot_rows
+from shielded.proof import prover
 from shielded.proof.builder import CircuitBuilder
-from shielded.proof.config import ProofConfig
+from shielded.proof.config import NUM_QUOTIENT_CHUNKS, ProofConfig
 from shielded.proof.keys import VerifyingKey, setup
 from shielded.proof.prover import check_zk_conditions, permutation_columns, prove
 from shielded.proof.verifier import verify
@@ -252,10 +265,9 @@ def opened_values(vk, proof) -> tuple[dict[str, np.ndarray], dict[str, np.ndarra
     return groups, mats
 
 
-def perm_blinding(pk, witness, proof, public) -> np.ndarray:
-    """Opened Z/helpers at zeta and Z at omega*zeta minus the unblinded columns' values there."""
-    vk = pk.vk
-    t = new_transcript(vk.config.fri.hash)         # the verifier's schedule up to zeta
+def replay_challenges(vk, public, proof) -> tuple[Ext, Ext, Ext]:
+    """(beta, gamma, zeta): the verifier's transcript schedule up to zeta."""
+    t = new_transcript(vk.config.fri.hash)
     t.absorb_digest(vk.digest)
     t.absorb_elements(public)
     absorb_cap(t, proof.wires_cap)
@@ -263,7 +275,13 @@ def perm_blinding(pk, witness, proof, public) -> np.ndarray:
     absorb_cap(t, proof.perm_cap)
     t.squeeze_ext()                                 # alpha
     absorb_cap(t, proof.quotient_cap)
-    zeta = t.squeeze_ext()
+    return beta, gamma, t.squeeze_ext()
+
+
+def perm_blinding(pk, witness, proof, public) -> np.ndarray:
+    """Opened Z/helpers at zeta and Z at omega*zeta minus the unblinded columns' values there."""
+    vk = pk.vk
+    beta, gamma, zeta = replay_challenges(vk, public, proof)
     L = vk.layout
     K, S, R = L.num_constants, L.num_selectors, L.num_routed
     perm = permutation_columns(witness.trace()[:R], pk.preprocessed[K + S:K + S + R], vk.log_n, vk.num_active,
@@ -275,15 +293,17 @@ def perm_blinding(pk, witness, proof, public) -> np.ndarray:
     return ((opened.astype(np.int64) - unblinded) % P).astype(np.uint32).ravel()
 
 
-def sample(zk: bool, count: int) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+def sample(zk: bool, count: int):
+    """(pooled groups, per-proof rank matrices, per-proof (zeta, proof.openings), verifying key)."""
     circuit, inputs = build_all_zero_circuit(ProofConfig(zk=zk, fri=FRI))
     witness = generate_witness(circuit, inputs)
     assert not witness.trace().any(), "the witness trace must be all zero"
     pk, vk = setup(circuit)
     pooled: dict[str, list] = {g: [] for g in GROUPS}
-    matrices = []
+    matrices, at_zeta = [], []
     for i in range(count):
         proof, public = prove(pk, witness, rng=np.random.default_rng(SEED + i))
+        at_zeta.append((replay_challenges(vk, public, proof)[2], proof.openings))
         if i < 2:
             verify(vk, public, proof)   # the sample is made of valid proofs
         groups, mats = opened_values(vk, proof)
@@ -291,7 +311,8 @@ def sample(zk: bool, count: int) -> tuple[dict[str, np.ndarray], list[dict[str, 
         for g, v in groups.items():
             pooled[g].append(v)
         matrices.append(mats)
-    return {g: np.concatenate(v) for g, v in pooled.items() if sum(x.size for x in v)}, matrices
+    pooled = {g: np.concatenate(v) for g, v in pooled.items() if sum(x.size for x in v)}
+    return pooled, matrices, at_zeta, vk
 
 
 @pytest.fixture(scope="module")
@@ -378,6 +399,156 @@ def test_rank_mod_p():
     assert rank_mod_p(m) == 3
     assert rank_mod_p(m[:3]) == 2
     assert rank_mod_p(np.zeros((5, 3), np.uint32)) == 0
+
+
+# -- the FRI mask is fresh in every proof -------------------------------------------------------------
+
+def fits_one_polynomial(points: list[Ext], values: list[Ext], n: int) -> bool:
+    """Whether some ONE base-field polynomial of degree < n takes ``values`` at the extension
+    ``points``: each (z, v) gives 4 F_p-linear equations sum_k c_k (z^k)_j = v_j in the n
+    coefficients c_k; the system is consistent iff appending the values keeps the rank."""
+    rows, rhs = [], []
+    for z, v in zip(points, values):
+        powers, x = [], Ext(1)
+        for _ in range(n):
+            powers.append(x.c)
+            x = x * z
+        for j in range(4):
+            rows.append([c[j] for c in powers])
+            rhs.append(v.c[j])
+    a = np.array(rows, np.int64)
+    return rank_mod_p(np.hstack([a, np.array(rhs, np.int64)[:, None]])) == rank_mod_p(a)
+
+
+def column_at_zeta(at_zeta, column: int) -> tuple[list[Ext], list[Ext]]:
+    return [z for z, _ in at_zeta], [Ext(*map(int, op[column])) for _, op in at_zeta]
+
+
+@pytest.mark.prove
+def test_hiding_mask_is_a_fresh_polynomial_in_every_proof(zk_sample):
+    """The 4 mask columns' openings at the NUM_PROOFS challenge points zeta_i (4 * 40 = 160
+    equations) fit no single polynomial of degree < n (64 unknowns): each proof has its own
+    mask.  A fixed mask, zero or not, would fit.  The control: a preprocessed column (the same
+    polynomial in every proof) does fit, through the same function."""
+    _, _, at_zeta, vk = zk_sample
+    s0, s1, s2, s3 = vk.layout.batch_sizes
+    assert s3 == 4 * NUM_QUOTIENT_CHUNKS + 4 and 4 * len(at_zeta) > vk.n + 1
+    for c in range(s0 + s1 + s2 + 4 * NUM_QUOTIENT_CHUNKS, s0 + s1 + s2 + s3):
+        assert not fits_one_polynomial(*column_at_zeta(at_zeta, c), vk.n), f"mask column {c} is the same in every proof"
+    for c in (0, s0 - 1):                           # a constant column and the active-row indicator
+        assert fits_one_polynomial(*column_at_zeta(at_zeta, c), vk.n)
+
+
+def test_fits_one_polynomial_detects_a_fixed_polynomial():
+    rng = np.random.default_rng(SEED)
+    n = 16
+    coeffs = [int(x) for x in rng.integers(0, P, n)]
+    points = [Ext(*map(int, rng.integers(0, P, 4))) for _ in range(6)]
+
+    def ev(cs, z):
+        acc = Ext()
+        for c in reversed(cs):
+            acc = acc * z + c
+        return acc
+
+    assert fits_one_polynomial(points, [ev(coeffs, z) for z in points], n)
+    fresh = [ev([int(x) for x in rng.integers(0, P, n)], z) for z in points]
+    assert not fits_one_polynomial(points, fresh, n)
+    assert not fits_one_polynomial(points, [ev(coeffs, z) for z in points[:-1]] + [Ext(1)], n)
+
+
+# -- the randomised quotient split (SPEC.md 8.5) and the mask, as split_quotient returns them ---------
+
+SPLIT_N = 1024          # 3 randomisers x 4 components x n/4 = 3072 values per call
+SPLIT_CALLS = 3
+
+
+def _split(coeffs: np.ndarray, n: int, zk: bool, seed: int) -> np.ndarray:
+    # through the module, so that the function the prover calls is the one under test
+    return prover.split_quotient(coeffs, n, zk, np.random.default_rng(seed))
+
+
+def _random_quotient(n: int, seed: int) -> np.ndarray:
+    """(4, 4n) coefficients of a quotient of degree < 3n, as the prover computes it."""
+    coeffs = np.zeros((4, 4 * n), np.uint32)
+    coeffs[:, :3 * n] = np.random.default_rng(seed).integers(0, P, (4, 3 * n), dtype=np.uint32)
+    return coeffs
+
+
+def _telescope(out: np.ndarray, n: int) -> np.ndarray:
+    """sum_i x^(i m) t'_i as (4, 4n) coefficients, m = 3n/4."""
+    step = 3 * n // 4
+    total = np.zeros((4, 4 * n), np.int64)
+    chunks = out[:4 * NUM_QUOTIENT_CHUNKS].reshape(NUM_QUOTIENT_CHUNKS, 4, n)
+    for i in range(NUM_QUOTIENT_CHUNKS):
+        total[:, i * step:i * step + n] += chunks[i]
+    return (total % P).astype(np.uint32)
+
+
+@pytest.mark.parametrize("zk", [False, True], ids=["plain", "hiding"])
+@pytest.mark.parametrize("n", [32, 64, 1024])
+def test_split_quotient_telescopes_back_to_the_quotient(zk, n):
+    coeffs = _random_quotient(n, seed=n)
+    out = _split(coeffs, n, zk, seed=1)
+    assert out.shape == (4 * NUM_QUOTIENT_CHUNKS + (4 if zk else 0), n) and out.dtype == np.uint32
+    assert int(out.max()) < P
+    assert np.array_equal(_telescope(out, n), coeffs)
+
+
+def _randomisers(out: np.ndarray, n: int) -> list[np.ndarray]:
+    """r_0, r_1, r_2 read off a hiding split of the ZERO quotient, after checking the structure
+    t'_i = x^m r_i - r_(i-1) exactly: chunk i holds r_i at coefficients m..n-1 and -r_(i-1) at
+    0..n/4-1, nothing else."""
+    step, s = 3 * n // 4, n // 4
+    chunks = out[:4 * NUM_QUOTIENT_CHUNKS].reshape(NUM_QUOTIENT_CHUNKS, 4, n)
+    rs = [chunks[i, :, step:] for i in range(NUM_QUOTIENT_CHUNKS - 1)]
+    for i in range(NUM_QUOTIENT_CHUNKS):
+        low = chunks[i, :, :s].astype(np.int64)
+        expect_low = (-rs[i - 1].astype(np.int64)) % P if i > 0 else np.zeros_like(low)
+        assert np.array_equal(low, expect_low), f"chunk {i}: low coefficients are not -r_{i - 1}"
+        assert not chunks[i, :, s:step].any(), f"chunk {i}: middle coefficients of the zero quotient"
+    assert not chunks[-1, :, step:].any(), "the last chunk carries no randomiser (r_3 = 0)"
+    return rs
+
+
+def test_split_quotient_randomisers_are_present_and_uniform():
+    """The zero quotient's hiding split is made of the randomisers alone; pooled over calls they
+    pass the uniformity statistics (removing them leaves all-zero chunks, which fails), and
+    different randomness gives different randomisers."""
+    n = SPLIT_N
+    zero = np.zeros((4, 4 * n), np.uint32)
+    pooled = []
+    for seed in range(SPLIT_CALLS):
+        out = _split(zero, n, True, seed=SEED + seed)
+        rs = _randomisers(out, n)
+        assert all(r.shape == (4, n // 4) for r in rs)
+        pooled += [r.ravel() for r in rs]
+    values = np.concatenate(pooled)
+    assert values.size == SPLIT_CALLS * 3 * 4 * (n // 4)
+    failures = uniformity_failures(values)
+    assert not failures, f"the quotient randomisers are not uniform: {failures}"
+    a, b = (np.concatenate(_randomisers(_split(zero, n, True, seed=s), n)) for s in (1, 2))
+    assert np.count_nonzero(a == b) < 0.01 * a.size, "the randomisers do not depend on the randomness"
+    # with a non-zero quotient the randomisers ride on top of the plain split
+    coeffs = _random_quotient(n, seed=3)
+    diff = (_split(coeffs, n, True, seed=4).astype(np.int64)[:4 * NUM_QUOTIENT_CHUNKS]
+            - _split(coeffs, n, False, seed=4)) % P
+    _randomisers(diff.astype(np.uint32), n)
+    assert np.array_equal(_split(coeffs, n, False, seed=5), _split(coeffs, n, False, seed=6)), \
+        "without hiding the split uses no randomness"
+
+
+def test_split_quotient_mask_is_uniform_and_fresh():
+    """The 4 mask rows (hiding mode) are uniform field elements, drawn anew for every call."""
+    n = SPLIT_N
+    coeffs = _random_quotient(n, seed=7)
+    masks = [_split(coeffs, n, True, seed=SEED + 100 + k)[4 * NUM_QUOTIENT_CHUNKS:] for k in range(2)]
+    for m in masks:
+        assert m.shape == (4, n)
+        failures = uniformity_failures(m.ravel())
+        assert not failures, f"the FRI mask is not uniform: {failures}"
+    assert np.count_nonzero(masks[0] == masks[1]) < 0.01 * masks[0].size, "the mask is not fresh"
+    assert np.array_equal(_split(coeffs, n, True, seed=8), _split(coeffs, n, True, seed=8))
 
 
 # -- counting conditions ---------------------------------------------------------------------------
