@@ -652,11 +652,14 @@ def prove_case(case: JoinSplitCase, preset=INSECURE_TEST):
 
 
 @pytest.mark.prove
-@settings(max_examples=4)
-@given(any_case)
-def test_valid_cases_prove_and_verify(case):
-    proof, public = prove_case(case)
-    verify(system().vk, public, proof)
+@settings(max_examples=8)
+@given(joinsplit_cases(SMALL))
+def test_valid_cases_prove_and_verify_with_the_small_preset(case):
+    """Issue item 5: hypothesis-generated valid cases prove and verify at the small preset (the
+    real proof parameters, 100 bits; depth 8)."""
+    assert case.depth == SMALL.tree_depth and not SMALL.insecure
+    proof, public = prove_case(case, SMALL)
+    verify(system(SMALL).vk, public, proof)
 
 
 @pytest.mark.prove

@@ -8,7 +8,8 @@
   leaves.
 * ``joinsplit_cases(preset)``: valid join-split cases: random keys, a tree holding the real input
   notes among random leaves, 0-2 real inputs (dummies otherwise), 2 outputs, public amounts and a
-  fee that balance, a public owner when needed.
+  fee that balance, a public owner when needed.  Every random choice (dummies included) is drawn
+  from hypothesis, so derandomised runs and replayed failures are reproducible.
 * ``JoinSplitCase``: all the plain data of one join-split.  ``public_inputs()`` and
   ``assignment(system)`` give what the honest prover would use; ``replace(...)`` /
   ``with_public(name, value)`` derive a variant with one thing changed, which is how tests build
@@ -18,7 +19,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -133,10 +133,17 @@ class JoinSplitCase:
                 == sum(n.value for n in self.outputs) + self.public_value_out + self.fee)
 
 
-def dummy_spend(asset: int, depth: int, key: SpendingKey | None = None) -> SpendData:
-    key = key or SpendingKey(os.urandom(32))
-    note = Note(asset, 0, key.owner, tuple(int.from_bytes(os.urandom(8), "big") % P for _ in range(8)))
-    return SpendData(key, note, int.from_bytes(os.urandom(4), "big") % (1 << depth), ((0,) * 8,) * depth)
+def dummy_spend(asset: int, depth: int, key: SpendingKey, rcm, position: int) -> SpendData:
+    """A zero-value input of ``key``: the note (asset, 0, owner, rcm) at ``position`` with an
+    all-zero (fake) path, as build_transaction pads with."""
+    return SpendData(key, Note(asset, 0, key.owner, tuple(rcm)), position, ((0,) * 8,) * depth)
+
+
+def dummy_spends(asset: int, depth: int):
+    """Strategy: dummy inputs whose key, rcm and position are all drawn by hypothesis (so a
+    derandomised run, or a replayed failure, sees the same ones)."""
+    return st.builds(dummy_spend, st.just(asset), st.just(depth), spending_keys(), rcms(),
+                     st.integers(0, (1 << depth) - 1))
 
 
 def joinsplit_cases(preset, max_value: int = U64_MAX, real_inputs=st.integers(0, 2)):
@@ -158,7 +165,13 @@ def joinsplit_cases(preset, max_value: int = U64_MAX, real_inputs=st.integers(0,
                     tree.append(tuple(draw(st.integers(0, P - 1)) for _ in range(8)))
         spends = [SpendData(key, n, pos, tuple(tree.path(pos))) for n, pos in zip(in_notes, positions)]
         while len(spends) < 2:
-            spends.append(dummy_spend(asset, depth, draw(spending_keys())))
+            spends.append(draw(dummy_spends(asset, depth)))
+        # the circuit requires nf_0 != nf_1: a dummy drawn equal to the other input (same key,
+        # rcm and position: Hypothesis likes equal draws) moves to the next position
+        nfs = [derive_nullifier(s.key.nk, note_commitment(s.note), s.position) for s in spends]
+        if nfs[0] == nfs[1]:
+            last = spends[1]
+            spends[1] = dataclasses.replace(last, position=(last.position + 1) % (1 << depth))
         total_in_notes = sum(s.note.value for s in spends)
         public_in = draw(st.integers(0, U64_MAX if max_value == U64_MAX else max_value))
         total_in = total_in_notes + public_in
