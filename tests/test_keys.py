@@ -16,10 +16,10 @@ from shielded.errors import CircuitError, EncodingError, ParameterError, Verific
 from shielded.field.koalabear import P
 from shielded.hash.keccak import keccak256
 from shielded.hash.sponge import Tag, hash_elements
-from shielded.proof.config import ProofConfig
-from shielded.proof.gates import (ArithmeticGate, ConstantGate, DecomposeGate, ExtArithmeticGate,
-                                  Poseidon2Gate, all_gate_types, gate_from_name)
-from shielded.proof.keys import VK_MAGIC, VK_VERSION, VerifyingKey, setup
+from shielded.proof.config import MAX_NUM_WIRES, ProofConfig
+from shielded.proof.gates import (MAX_DECOMPOSE_BITS, ArithmeticGate, ConstantGate, DecomposeGate,
+                                  ExtArithmeticGate, Poseidon2Gate, all_gate_types, gate_from_name)
+from shielded.proof.keys import MAX_GATE_TYPES, VK_MAGIC, VK_VERSION, VerifyingKey, setup
 from shielded.proof.prover import prove
 from shielded.proof.verifier import verify
 
@@ -276,6 +276,95 @@ def test_key_with_a_gate_outside_the_layout_is_rejected(old, new):
         VerifyingKey.from_bytes(_key_with_gate("poseidon2", old, new))
 
 
+# -- limits on what a key may describe (a hostile key cannot make the verifier build a huge tape) ------
+
+GATE_COUNT_AT = 28       # offset of the u16 gate count (SPEC.md section 11)
+
+
+def key_with(vk: VerifyingKey, num_wires: int | None = None, gate_names=None) -> bytes:
+    """The bytes of ``vk`` with W and/or the gate list replaced, written per SPEC.md section 11
+    (so that keys VerifyingKey itself refuses to build can be decoded)."""
+    data = vk.to_bytes()
+    head = bytearray(data[:GATE_COUNT_AT])
+    assert head[:4] == VK_MAGIC and int.from_bytes(data[GATE_COUNT_AT:GATE_COUNT_AT + 2], "big") == len(vk.gate_names)
+    if num_wires is not None:
+        head[5:7] = num_wires.to_bytes(2, "big")
+    names = vk.gate_names if gate_names is None else gate_names
+    body = len(names).to_bytes(2, "big") + b"".join(len(g).to_bytes(2, "big") + g.encode() for g in names)
+    return bytes(head) + body + vk._cap_bytes()
+
+
+def test_key_with_writes_the_same_bytes_as_the_key():
+    vk = key_for("poseidon2")
+    assert key_with(vk) == vk.to_bytes()
+    assert VerifyingKey.from_bytes(key_with(vk, num_wires=vk.config.num_wires)) == vk
+
+
+@pytest.mark.parametrize("num_wires", [257, 1000, 65535, 180, 0])
+def test_key_with_too_many_or_too_few_wires_is_refused(num_wires):
+    with pytest.raises(EncodingError, match="num_wires"):
+        VerifyingKey.from_bytes(key_with(key_for("poseidon2"), num_wires=num_wires))
+    with pytest.raises(ParameterError, match="num_wires"):
+        ProofConfig(num_wires=num_wires)
+
+
+def test_key_with_the_most_wires_decodes():
+    key = VerifyingKey.from_bytes(key_with(key_for("poseidon2"), num_wires=MAX_NUM_WIRES))
+    assert key.config.num_wires == MAX_NUM_WIRES == 256
+
+
+def _many_gates(count: int) -> tuple[str, ...]:
+    """``count`` distinct gates that fit the default layout, sorted."""
+    names = [f"decompose(values=1,bits={b})" for b in range(1, MAX_DECOMPOSE_BITS + 1)]
+    names += [f"decompose(values=2,bits={b})" for b in range(1, MAX_DECOMPOSE_BITS + 1)]
+    names += ["arithmetic(ops=9)", "constant(count=4)", "poseidon2(width=16)"]
+    assert len(names) >= count
+    return tuple(sorted(names[:count]))
+
+
+@pytest.mark.parametrize("count", [MAX_GATE_TYPES + 1, 64])
+def test_key_with_too_many_gate_types_is_refused(count):
+    vk = key_for("poseidon2")
+    with pytest.raises(EncodingError, match=f"gate count = {count} exceeds the maximum {MAX_GATE_TYPES}"):
+        VerifyingKey.from_bytes(key_with(vk, gate_names=_many_gates(count)))
+    with pytest.raises(ParameterError, match="gate count"):
+        replace(vk, gate_names=_many_gates(count))
+
+
+def test_key_with_the_most_gate_types_decodes():
+    key = VerifyingKey.from_bytes(key_with(key_for("poseidon2"), gate_names=_many_gates(MAX_GATE_TYPES)))
+    assert len(key.gate_names) == MAX_GATE_TYPES == 32
+
+
+@pytest.mark.parametrize("bits", [MAX_DECOMPOSE_BITS + 1, 40, 179, 9999])
+def test_key_with_a_decomposition_of_too_many_bits_is_refused(bits):
+    vk = key_for("poseidon2")
+    names = tuple(sorted(set(vk.gate_names) | {f"decompose(values=1,bits={bits})"}))
+    with pytest.raises(EncodingError, match="bits must be in"):
+        VerifyingKey.from_bytes(key_with(vk, gate_names=names))
+    with pytest.raises(CircuitError, match="bits"):
+        DecomposeGate(1, bits)
+    assert DecomposeGate(1, MAX_DECOMPOSE_BITS).num_bits == 31
+
+
+def test_the_largest_decodable_constraint_system_is_bounded():
+    """Each gate has at most as many constraints as wires, so a decodable key has at most
+    MAX_GATE_TYPES * MAX_NUM_WIRES gate constraints; a key at the limits (the widest layout, 32
+    decompositions as wide as it allows) decodes, stays under that bound and compiles."""
+    for gate in (ConstantGate(8), ArithmeticGate(31), ExtArithmeticGate(7), Poseidon2Gate(),
+                 DecomposeGate(126, 1), DecomposeGate(8, 31), DecomposeGate(1, 31, True)):
+        assert gate.num_constraints() <= gate.num_wires
+    cfg = ProofConfig(num_wires=MAX_NUM_WIRES, num_routed=126, num_constants=8, fri=FriConfig(pow_bits=4))
+    names = sorted({DecomposeGate(min(MAX_NUM_WIRES // (b + 1), 126), b).name for b in range(1, 32)}
+                   | {DecomposeGate(1, b, True).name for b in range(29, 32)})[:MAX_GATE_TYPES]
+    vk = VerifyingKey(cfg, 10, 1000, 0, tuple(names), np.zeros((16, 8), np.uint32))
+    key = VerifyingKey.from_bytes(vk.to_bytes())
+    gate_constraints = sum(g.num_constraints() for g in key.gates)
+    assert 6000 < gate_constraints <= MAX_GATE_TYPES * MAX_NUM_WIRES
+    from shielded.proof.prover import build_constraint_tape
+    assert len(build_constraint_tape(key).output_map) >= gate_constraints
+
+
 # -- a changed key never verifies a valid proof ------------------------------------------------------
 
 _proved: dict = {}
@@ -300,8 +389,9 @@ def gate_name_region(data: bytes, vk: VerifyingKey) -> range:
 @pytest.mark.prove
 @configs
 def test_changed_key_rejects_a_valid_proof(name):
-    """A seeded sample of single-byte changes outside the gate names (those are covered by the
-    xfail below): the key fails to decode, or the valid proof fails to verify under it."""
+    """A seeded sample of single-byte changes outside the gate names (changed gate names are
+    covered by the two tests below): the key fails to decode, or the valid proof fails to verify
+    under it."""
     vk, proof, public = proved(name)
     data = vk.to_bytes()
     names = gate_name_region(data, vk)

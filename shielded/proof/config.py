@@ -11,6 +11,11 @@ from shielded.proof.gates import P2_ROUTED, P2_WIRES
 SALT_SIZE = 4
 """Random elements appended to every leaf of a hiding commitment (4 x 31 bits)."""
 
+MAX_NUM_WIRES = 256
+"""Upper bound on W, the wire columns (the Poseidon2 gate needs 181).  With MAX_GATE_TYPES and
+MAX_DECOMPOSE_BITS it bounds the constraint system a verifying key can describe: a decoded key
+never makes the verifier build a constraint tape of more than about 32 x 256 terms."""
+
 NUM_QUOTIENT_CHUNKS = 4
 """The quotient (degree < 3n) is committed as 4 extension polynomials of degree < n, split with
 step m = 3n/4 so that the randomised split of SPEC.md (zero knowledge) fits."""
@@ -31,8 +36,9 @@ class ProofConfig:
     def __post_init__(self):
         if not P2_ROUTED <= self.num_routed <= self.num_wires:
             raise ParameterError(f"num_routed must be in [{P2_ROUTED}, num_wires], got {self.num_routed}")
-        if self.num_wires < P2_WIRES:
-            raise ParameterError(f"num_wires must be at least {P2_WIRES} (the Poseidon2 gate)")
+        if not P2_WIRES <= self.num_wires <= MAX_NUM_WIRES:
+            raise ParameterError(f"num_wires must be in [{P2_WIRES}, {MAX_NUM_WIRES}] (at least the Poseidon2 "
+                                 f"gate's width), got {self.num_wires}")
         if not 1 <= self.num_constants <= 8:
             raise ParameterError("num_constants must be in [1, 8]")
         if self.fri.log_blowup < 2:

@@ -25,6 +25,10 @@ from shielded.proof.algebra import ExtAlg, cube
 MAX_CONSTRAINT_DEGREE = 4
 """Selector times gate: the quotient is computed on a coset of size 4n (SPEC.md)."""
 
+MAX_DECOMPOSE_BITS = 31
+"""A decomposition has at most 31 bits (split_bits; range checks use at most 30): more bits
+cannot describe a canonical field element."""
+
 
 class Gate:
     name: str
@@ -142,6 +146,12 @@ class DecomposeGate(Gate):
     num_values: int
     num_bits: int
     routed_bits: bool = False
+
+    def __post_init__(self):
+        if not 1 <= self.num_bits <= MAX_DECOMPOSE_BITS:
+            raise CircuitError(f"decompose: bits must be in [1, {MAX_DECOMPOSE_BITS}], got {self.num_bits}")
+        if self.num_values < 1:
+            raise CircuitError(f"decompose: values must be >= 1, got {self.num_values}")
 
     @property
     def name(self) -> str:

@@ -25,6 +25,10 @@ from shielded.proof.gates import Gate, check_gate_fits, gate_from_name
 
 VK_MAGIC = b"SHVK"
 VK_VERSION = 1
+MAX_GATE_TYPES = 32
+"""At most this many distinct gates in a circuit (the aggregation circuits use 13).  With
+MAX_NUM_WIRES (each gate's constraints are bounded by its wires) and MAX_DECOMPOSE_BITS it keeps
+the constraint system of any decodable key small (SPEC.md section 11)."""
 _HASH_IDS = {"poseidon2": 0, "keccak": 1}
 
 
@@ -78,6 +82,8 @@ class VerifyingKey:
             raise ParameterError("more public inputs than the active rows can hold")
         if len(set(self.gate_names)) != len(self.gate_names) or list(self.gate_names) != sorted(self.gate_names):
             raise ParameterError("gate names must be distinct and sorted")
+        if len(self.gate_names) > MAX_GATE_TYPES:
+            raise ParameterError(f"gate count = {len(self.gate_names)} exceeds the maximum {MAX_GATE_TYPES}")
         cfg = self.config
         for g in self.gates:
             check_gate_fits(g, cfg.num_wires, cfg.num_routed, cfg.num_constants)
@@ -167,7 +173,7 @@ class VerifyingKey:
             log_n = r.u8("log_n")
             num_active = r.u32("num_active")
             num_pi = r.count("num_public_inputs", 1 << 20)
-            ng = r.count("gate count", 64, 2)
+            ng = r.count("gate count", MAX_GATE_TYPES, 2)
             names = tuple(r.text("gate name") for _ in range(ng))
             for g in names:
                 gate_from_name(g)
