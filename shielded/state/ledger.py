@@ -4,6 +4,9 @@
 apply: the root is recent, the nullifiers are fresh and distinct, the proof verifies; then the
 two output commitments are appended (output 0 first) and the nullifiers recorded.  It checks
 everything before it changes anything, so a rejected transaction leaves the ledger untouched.
+
+It accepts public_value_in as given: nothing here checks that a deposit was funded, or pays out
+a withdrawal or a fee; that is the L1 contract's job (SPEC.md, Part II, "Ledger").
 """
 
 from __future__ import annotations
