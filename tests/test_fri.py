@@ -487,6 +487,18 @@ def test_security_report_matches_spec_table():
         assert min(r["proven_terms"], key=r["proven_terms"].get) == weakest.strip()
 
 
+@pytest.mark.parametrize("log_degree", [4, 14, 20])
+def test_out_of_domain_term_counts_columns_of_degree_n(log_degree):
+    """SPEC.md section 9: FRI bounds each committed column by degree <= n, so the identity at zeta
+    has degree <= 17n/4, and zeta avoids the evaluation domain and H."""
+    cfg = FriConfig()
+    n = 2 ** log_degree
+    field = 2.0 ** (4 * math.log2(P))
+    expect = -math.log2((17 * n / 4) / (field - n * 2 ** cfg.log_blowup - n))
+    r = security_report(cfg, log_degree)
+    assert r["conjectured_terms"]["out-of-domain point (zeta)"] == round(expect, 1)
+
+
 @pytest.mark.parametrize("log_blowup,log_degree", [(3, 18), (6, 14)])
 def test_for_security_meets_target_on_large_traces(log_blowup, log_degree):
     """The 100-bit configuration reports >= 100 conjectured bits up to these sizes."""

@@ -61,7 +61,10 @@ def security_report(fri, log_degree: int, num_functions: int = 400, num_routed: 
     iop = {
         "constraint combination (alpha)": constraint_terms / field,
         "permutation argument (beta, gamma)": (num_routed * n + 1) / field,
-        "out-of-domain point (zeta)": (4 * n) / (field - domain - n),
+        # FRI shows each committed column is (close to) a polynomial of degree <= n, not < n: the
+        # DEEP quotient (f - f(zeta)) / (X - zeta) has degree < n.  The identity checked at zeta,
+        # C - Z_H T, then has degree <= max(4n - 1, n + 3(3n/4) + n) = 17n/4 (SPEC.md section 9).
+        "out-of-domain point (zeta)": (17 * n / 4) / (field - domain - n),
         "DEEP batching (FRI alpha)": num_functions / field,
     }
     conjectured_terms = {"queries + grinding": q * lb + fri.pow_bits}
