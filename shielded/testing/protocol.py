@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from circuits.gadgets.arith import address_limbs, u64_limbs
 from circuits.joinsplit import InputWitness, OutputWitness, PI_OFFSETS, assignment
 from shielded.field.koalabear import P
+from shielded.protocol.address import is_low_order_x25519
 from shielded.protocol.keys import SpendingKey
 from shielded.protocol.note import Note, derive_nullifier, note_commitment, note_leaf
 from shielded.protocol.transaction import ciphertext_hash, public_inputs
@@ -45,7 +46,6 @@ def addresses():
 
 def encryption_keys():
     """32-byte X25519 public keys that an Address accepts (not low-order points)."""
-    from shielded.protocol.address import is_low_order_x25519
     return st.binary(min_size=32, max_size=32).filter(lambda pk: not is_low_order_x25519(pk))
 
 
