@@ -11,6 +11,7 @@ Attacks are checked where they must be caught: the plain transition (BatchError)
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import pytest
@@ -24,10 +25,12 @@ from shielded.proof.check import check
 from shielded.proof.config import ProofConfig
 from shielded.proof.encoding import decode_proof, encode_proof
 from shielded.proof.witness import generate_witness
-from shielded.protocol.batch import BatchPublicData
+from shielded.protocol.batch import BatchPublicData, TxRecord, anchors_values
+from shielded.protocol.note import note_leaf
 from shielded.protocol.params import INSECURE_TEST
-from shielded.state.rollup import BatchError, RollupState, replay_public_data
-from shielded.operator.aggregator import (AggregationSystem, NodeProof, bind_plan, check_batch,
+from shielded.state.nullifier_tree import key_int, nullifier_key
+from shielded.state.rollup import BatchError, BatchPlan, RollupState, TreeState, TxWitness, replay_public_data
+from shielded.operator.aggregator import (AggregationSystem, NodeProof, _prove, bind_plan, check_batch,
                                           final_assignment, leaf_assignment, merge_assignment, prove_batch,
                                           prove_chain, prove_merge, split_chains)
 from shielded.operator.scheduler import InlineScheduler, ProcessScheduler
@@ -284,6 +287,86 @@ def test_a_leaf_proof_cannot_pose_as_a_merge(hist, plan1):
     fake = NodeProof("merge", a.public, a.proof)        # wrong key for this proof
     with pytest.raises(VerificationError):
         merge_assignment(hist.system, plan1, fake, None)
+
+
+def _forced_spend(note_tree, nf_tree, tx, anchors) -> TxWitness:
+    """Apply tx to the plain trees (in place) with witnesses that are honest except that a
+    nullifier already present is "inserted" anyway, with its predecessor (whose next key is
+    the nullifier's own key) as the low leaf: what a cheating operator would feed the leaf."""
+    before = TreeState(note_tree.root(), note_tree.size, nf_tree.root(), nf_tree.size)
+    nfw = []
+    for nf in tx.nullifiers:
+        k = key_int(nullifier_key(nf))
+        if k in nf_tree._index_of:               # hide the key from the plain tree's own check
+            nf_tree._sorted.remove(k)
+            del nf_tree._index_of[k]
+        nfw.append(nf_tree.insert(nf))
+    pos = note_tree.append(note_leaf(tx.commitments[0]))
+    note_tree.append(note_leaf(tx.commitments[1]))
+    after = TreeState(note_tree.root(), note_tree.size, nf_tree.root(), nf_tree.size)
+    record = TxRecord(anchors.index(tuple(tx.root)), tuple(tx.nullifiers), tuple(tx.commitments), tx.asset,
+                      tx.fee, tx.public_value_in, tx.public_value_out, tx.public_owner)
+    return TxWitness(tx, record.anchor_index, record, before, after, note_tree.path(pos)[1:], nfw)
+
+
+@pytest.mark.parametrize("where", ["across batches", "within a leaf"])
+def test_leaf_rejects_a_forced_double_spend(hist, where):
+    """The plain transition refuses double spends (tests above); here the operator skips it and
+    builds the leaf witness itself: the nullifier insertion gadget must refuse."""
+    spend = hist.batch2[0]
+    if where == "across batches":
+        state = _fresh_state(hist, [hist.batch1, hist.batch2])      # spend's nullifiers are in the tree
+        txs = [spend]
+    else:
+        state = _fresh_state(hist, [hist.batch1])
+        txs = [spend, spend]
+    anchors = [tuple(spend.root)]
+    note_tree, nf_tree = copy.deepcopy(state.note_tree), copy.deepcopy(state.nf_tree)
+    old = state.tree_state()
+    plan = BatchPlan(old, old, anchors)
+    plan.txs = [_forced_spend(note_tree, nf_tree, tx, anchors) for tx in txs]
+    plan.new = plan.txs[-1].after
+    plan.data = BatchPublicData(anchors, [w.record for w in plan.txs])
+    plan.calldata = plan.data.to_calldata()
+    bind_plan(plan, split_chains(len(txs), 1))
+    out, _ = leaf_assignment(hist.system, plan, list(range(len(txs))), 0, None)
+    violations = _violations(hist.system.leaf_circuit, out)
+    assert violations
+    # the refusal is the absence check (key < low leaf's next key), not a path or a root
+    assert all("arithmetic" in str(v) or "decompose" in str(v) for v in violations), violations[:3]
+
+
+def test_circuit_anchors_are_the_published_anchors(hist):
+    """Regression (an earlier version fingerprinted the anchor list after r was known, so an
+    operator could solve for a list holding a root of a tree of its own and spend notes that
+    never existed): a leaf checks client roots against the anchors the final proof exposes, and
+    the L1 requires those to be the calldata's."""
+    system = hist.system
+    state = _fresh_state(hist)
+    real_root = state.note_tree.root()
+    mallory = Wallet("mallory", system.js)
+    fake = mallory.deposit(10**9, 0xDEAD)        # never submitted: only in mallory's own tree
+    mallory.sync([fake])
+    fake_root = mallory.tree.root()
+    spend = mallory.pay(mallory.address, 10**9 - 1, fee=1)
+    assert tuple(spend.root) == fake_root and fake_root not in state.history
+    state.history.append(fake_root)              # plan as if it were recent (the honest witness code)
+    plan = state.apply_batch(system.js, [spend])
+    state.history.remove(fake_root)
+    history = list(state.history)
+    plan.data = BatchPublicData([real_root], plan.data.records)      # publish only the real root
+    plan.calldata = plan.data.to_calldata()
+    bind_plan(plan, split_chains(1, 1))
+    node = prove_chain(system, plan, [0])        # the leaf uses the anchor list [fake_root]
+    assignment, public = final_assignment(system, plan, node)
+    assert _violations(system.final_circuit, assignment) == []
+    proof, public = _prove(system.final_pk, system.final_circuit, assignment)
+    with pytest.raises(VerificationError, match="anchor list"):
+        check_batch(system, plan.old, history, plan.calldata, public, proof)
+    # claiming the published anchors instead: the final circuit refuses the witness
+    forced = dict(assignment)
+    forced.update(zip(system.final.anchors, anchors_values([real_root])))
+    assert _violations(system.final_circuit, forced) != []
 
 
 # -- the L1 checks -------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ Calldata, as read from the module docstring and code:
        [public_in limbs 0..3, public_out limbs 0..3], [public owner limbs 0..7]
 
 The decoder accepts exactly the encoder's outputs: any other byte string raises EncodingError
-(and no other exception).  The fingerprint is F(r) = sum_i e_i r^i in F_p^4 with e_0 the first
-element (checked against a naive sum of powers written here); the challenge r is keccak-derived
+(and no other exception).  The fingerprint packs the record elements four at a time into
+coefficients c_j (their 16 big-endian calldata bytes as an integer) and is
+F(rho) = rho^m + sum_j c_j rho^(m-1-j) mod q = 2^127 - 1 (checked against a naive sum of powers
+written here); the challenge rho is keccak-derived
 from both old roots, the records digest and the calldata (checked against a twin on
 pycryptodome's Keccak).
 """
@@ -23,13 +25,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shielded.errors import EncodingError
-from shielded.field.ext import Ext
 from shielded.field.koalabear import P
 from shielded.hash.sponge import Tag, hash_elements
 from shielded.protocol.batch import (BATCH_MAGIC, BATCH_VERSION, MAX_ANCHORS, BatchPublicData, TxRecord,
-                                     anchors_digest, batch_challenge, batch_fingerprint, fingerprint,
-                                     header_elements)
-from shielded.testing import ext_elements, field_elements
+                                     anchors_digest, anchors_values, batch_challenge, batch_fingerprint,
+                                     fingerprint, header_elements, pack_coefficients)
+from shielded.testing import field_elements
 
 U64_MAX = (1 << 64) - 1
 PREFIX = 7                      # magic, version, record count
@@ -335,62 +336,103 @@ def test_a_wrong_record_count_is_refused(x, delta):
 # -- fingerprint -------------------------------------------------------------------------------
 
 
-def naive_fingerprint(elements, r: Ext) -> Ext:
-    """sum_i e_i r^i, i from 0, powers built up one multiplication at a time."""
-    total, power = Ext(0), Ext(1)
-    for e in elements:
-        total = total + power * Ext(e)
-        power = power * r
-    return total
+Q = 2**127 - 1          # the fingerprint field (SPEC.md, section 28), written out here on purpose
+
+
+def naive_fingerprint(elements, rho: int, start: int = 0) -> int:
+    """start rho^m + sum_j c_j rho^(m-1-j) mod q, c_j the 16 big-endian bytes of e_4j..e_4j+3,
+    with the powers computed directly (not by Horner)."""
+    assert len(elements) % 4 == 0
+    coeffs = [int.from_bytes(b"".join(int(e).to_bytes(4, "big") for e in elements[j:j + 4]), "big")
+              for j in range(0, len(elements), 4)]
+    m = len(coeffs)
+    return (start * pow(rho, m, Q) + sum(c * pow(rho, m - 1 - j, Q) for j, c in enumerate(coeffs))) % Q
+
+
+quads = st.lists(st.tuples(*[field_elements()] * 4), max_size=15).map(lambda qs: [x for q in qs for x in q])
+rhos = st.sampled_from([0, 1, 2, Q - 1]) | st.integers(0, Q - 1)
 
 
 def test_fingerprint_convention_on_small_cases():
-    r = Ext(2, 3, 5, 7)
-    assert fingerprint([], r) == Ext(0)
-    assert fingerprint([9], r) == Ext(9)
-    assert fingerprint([0, 1], r) == r
-    assert fingerprint([1, 0, 0], r) == Ext(1)
-    assert fingerprint([4, 5, 6], r) == Ext(4) + r * 5 + r * r * 6
+    rho = 10**30
+    assert fingerprint([], rho) == 0 and batch_fingerprint([], rho) == 1
+    assert fingerprint([0, 0, 0, 9], rho) == 9
+    assert fingerprint([1, 2, 3, 4], rho) == (1 << 96) + (2 << 64) + (3 << 32) + 4
+    assert fingerprint([0, 0, 0, 1, 0, 0, 0, 0], rho) == rho
+    assert fingerprint([0, 0, 0, 1] + [0] * 8, rho) == rho * rho % Q
+    assert batch_fingerprint([0, 0, 0, 5], rho) == (rho + 5) % Q
+    assert batch_fingerprint([P - 1] * 4, 0) == int.from_bytes((P - 1).to_bytes(4, "big") * 4, "big")
+    assert pack_coefficients([P - 1] * 4)[0] < Q
 
 
-@given(st.lists(field_elements(), max_size=60), ext_elements())
-def test_fingerprint_is_the_naive_power_sum(elements, r):
-    assert fingerprint(elements, r) == naive_fingerprint(elements, r)
+@pytest.mark.parametrize("length", [1, 2, 3, 5, 55])
+def test_fingerprint_refuses_a_length_that_is_not_a_multiple_of_four(length):
+    with pytest.raises(EncodingError, match="multiple of 4"):
+        fingerprint([1] * length, 3)
+    with pytest.raises(EncodingError, match="multiple of 4"):
+        batch_fingerprint([1] * length, 3)
+
+
+@given(quads, rhos)
+def test_fingerprint_is_the_naive_power_sum(elements, rho):
+    assert fingerprint(elements, rho) == naive_fingerprint(elements, rho)
+    assert batch_fingerprint(elements, rho) == naive_fingerprint(elements, rho, start=1)
 
 
 @settings(max_examples=15)
-@given(batches(max_records=3), ext_elements())
-def test_fingerprint_of_a_batch_splits_into_header_and_records(x, r):
-    """F = F(header) + sum_k r^(40 + 56 k) F(record k): the order the aggregation circuits use."""
-    expected = fingerprint(header_elements(x.anchors), r)
-    shift = naive_fingerprint([0] * 40 + [1], r)          # r^40
-    r56 = naive_fingerprint([0] * 56 + [1], r)
+@given(batches(max_records=3), rhos)
+def test_fingerprint_of_a_batch_chains_and_merges(x, rho):
+    """A chain continues Horner's rule record by record; a merge is F_left R_right + F_right with
+    R = rho^(coefficients): the orders the aggregation circuits use.  The header is not
+    fingerprinted (the anchors are a public input)."""
+    els = x.record_elements()
+    acc = 0
     for rec in x.records:
-        expected = expected + shift * fingerprint(rec.elements(), r)
-        shift = shift * r56
-    assert fingerprint(x.elements(), r) == expected
+        acc = (acc * pow(rho, 14, Q) + fingerprint(rec.elements(), rho)) % Q
+    assert acc == fingerprint(els, rho)
+    cut = 56 * (len(x.records) // 2)
+    left, right = els[:cut], els[cut:]
+    assert (fingerprint(left, rho) * pow(rho, len(right) // 4, Q) + fingerprint(right, rho)) % Q == acc
+    assert batch_fingerprint(els, rho) == (pow(rho, len(els) // 4, Q) + acc) % Q
+    assert x.elements() == header_elements(x.anchors) + els
 
 
-@given(st.lists(field_elements(), max_size=60), ext_elements())
-def test_batch_fingerprint_adds_the_length_term(elements, r):
-    assert batch_fingerprint(elements, r) == naive_fingerprint(elements + [1], r)   # ... + r^n
-
-
-@given(st.lists(field_elements(), max_size=40), st.integers(1, 60))
+@given(quads, st.integers(1, 15))
 def test_batch_fingerprint_sees_appended_zeros(elements, k):
-    """Without the r^n term, data followed by zero elements would share the fingerprint at every r."""
-    r = Ext(3, 1, 4, 1)
-    assert fingerprint(elements + [0] * k, r) == fingerprint(elements, r)
-    assert batch_fingerprint(elements + [0] * k, r) != batch_fingerprint(elements, r)
+    """Without the rho^m term, zero data in front would not change the fingerprint at any rho."""
+    rho = 3141592653589793238462643383279
+    assert fingerprint([0] * 4 * k + elements, rho) == fingerprint(elements, rho)
+    assert batch_fingerprint([0] * 4 * k + elements, rho) != batch_fingerprint(elements, rho)
+    assert batch_fingerprint(elements + [0] * 4 * k, rho) != batch_fingerprint(elements, rho)
 
 
-@given(st.lists(field_elements(), min_size=1, max_size=40), st.data())
+@given(quads.filter(bool), st.data())
 def test_fingerprint_sees_a_change_or_swap_of_elements(elements, data):
-    r = Ext(3, 1, 4, 1)
+    rho = 3141592653589793238462643383279
     i = data.draw(st.integers(0, len(elements) - 1))
     changed = list(elements)
     changed[i] = (changed[i] + data.draw(field_elements(1, P - 1))) % P
-    assert fingerprint(changed, r) != fingerprint(elements, r)
+    assert fingerprint(changed, rho) != fingerprint(elements, rho)
+    j = data.draw(st.integers(0, len(elements) - 1))
+    if elements[i] != elements[j]:
+        swapped = list(elements)
+        swapped[i], swapped[j] = swapped[j], swapped[i]
+        assert fingerprint(swapped, rho) != fingerprint(elements, rho)
+
+
+@given(st.lists(digests, min_size=1, max_size=4))
+def test_anchors_values_are_the_count_and_the_padded_anchors(anchors):
+    vals = anchors_values(anchors)
+    assert len(vals) == 33 and vals[0] == len(anchors)
+    assert vals[1:1 + 8 * len(anchors)] == [x for a in anchors for x in a]
+    assert not any(vals[1 + 8 * len(anchors):])
+    assert hash_elements(Tag.ANCHORS, vals) == anchors_digest(anchors)
+
+
+@pytest.mark.parametrize("count", [0, 5])
+def test_anchors_values_refuse_a_bad_count(count):
+    with pytest.raises(EncodingError):
+        anchors_values([(1,) * 8] * count)
 
 
 # -- challenge and anchors digest -------------------------------------------------------------
@@ -404,13 +446,11 @@ def bumped_digest(d, data) -> tuple:
     return d[:k] + ((d[k] + data.draw(field_elements(1, P - 1))) % P,) + d[k + 1:]
 
 
-def naive_challenge(note_root, nf_root, calldata: bytes, records_digest=ZERO_DIGEST) -> Ext:
-    def k256(b: bytes) -> bytes:
-        return pycryptodome_keccak.new(digest_bits=256, data=b).digest()
+def naive_challenge(note_root, nf_root, calldata: bytes, records_digest=ZERO_DIGEST) -> int:
     roots = b"".join(int(v).to_bytes(4, "big") for v in list(note_root) + list(nf_root))
     roots += b"".join(int(v).to_bytes(4, "big") for v in records_digest)
-    h = k256(b"shielded/batch" + roots + calldata)
-    return Ext(*(int.from_bytes(k256(h + bytes([i])), "big") % P for i in range(4)))
+    h = pycryptodome_keccak.new(digest_bits=256, data=b"shielded/batch" + roots + calldata).digest()
+    return int.from_bytes(h, "big") % Q
 
 
 @settings(max_examples=20)
@@ -420,7 +460,7 @@ def test_batch_challenge_matches_the_twin(note_root, nf_root, x):
     r = batch_challenge(note_root, nf_root, data, ZERO_DIGEST)
     assert r == naive_challenge(note_root, nf_root, data)
     assert batch_challenge(note_root, nf_root, data, nf_root) == naive_challenge(note_root, nf_root, data, nf_root)
-    assert all(0 <= c < P for c in r.c)
+    assert 0 <= r < Q
 
 
 @settings(max_examples=20)

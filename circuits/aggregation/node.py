@@ -15,8 +15,9 @@ verify a proof of any of them with the key's cap as witness:
 Public inputs (layout.NODE_PI_FIELDS): both trees' roots and sizes before and after, the
 anchors digest, the records digest D (a leaf chain folds each active record in with
 H(BATCH_RECORDS, D || record) starting from zero; a merge compresses its children's D), the
-fingerprint challenge r, the node's partial fingerprint F and R = r^(its element count), and the leaf and merge keys' digests, which every node passes through unchanged
-and the final layer checks against the real ones (a key cannot contain its own digest).
+fingerprint challenge rho and rho^14 (F_q values, circuits/gadgets/fq.py), the node's partial
+fingerprint F and R = rho^(its coefficient count: 14 per record), and the leaf and merge keys' digests, which every node passes through unchanged and the
+final layer checks against the real ones (a key cannot contain its own digest).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from circuits.aggregation.layout import (ANCHORS_LEN, MAX_ANCHORS, NODE_NUM_PUBLIC_INPUTS, NODE_PI_FIELDS,
-                                         NODE_PI_OFFSETS, RECORD_ELEMENTS)
+                                         NODE_PI_OFFSETS, PACK, RECORD_ELEMENT_BITS, RECORD_ELEMENTS)
+from circuits.gadgets import fq
 from circuits.aggregation.state_gadgets import note_pair_append, nullifier_insert
 from circuits.gadgets.arith import assert_digests_equal, assert_enabled_equal, select_digest
 from circuits.gadgets.hashing import compress, hash_elements
@@ -55,27 +57,17 @@ def _js(pis, name):
     return pis[start:start + length]
 
 
-def ext_select_one(b, bit, x):
-    """bit ? x : 1 for an extension var x."""
-    one = b.ext_one()
-    d = b.ext_sub(x, one)
-    return tuple(b.arithmetic(1, 1, bit, dk, ok) for dk, ok in zip(d, one))
-
-
-def ext_scale_bit(b, bit, x):
-    return tuple(b.mul(bit, xk) for xk in x)
-
-
-def ext_pow_vars(b, x, e: int):
-    result = None
-    base = tuple(x)
-    while e:
-        if e & 1:
-            result = base if result is None else b.ext_mul(result, base)
-        e >>= 1
-        if e:
-            base = b.ext_mul(base, base)
-    return result
+def record_fingerprint(b, rho, F, record):
+    """Horner's rule mod q over a record's 14 packed coefficients, continuing from F (wide):
+    F <- F rho + c_j, c_j = e_4j 2^96 + e_4j+1 2^64 + e_4j+2 2^32 + e_4j+3 placed as addend
+    terms (element i of a group at byte column 12 - 4i).  The twin of
+    shielded.protocol.batch.fingerprint."""
+    for j in range(0, len(record), PACK):
+        terms = []
+        for i in range(PACK):
+            terms += fq.element_terms(b, record[j + i], 12 - 4 * i, RECORD_ELEMENT_BITS[j + i])
+        F = fq.mul_add(b, F, rho, terms)
+    return F
 
 
 def _builder(name, config, min_log_rows):
@@ -145,14 +137,14 @@ def build_leaf(js_vk, node_template, dummy_digest, config, depth: int, gate_name
     pis = _pis(b)
     anchors = b.add_inputs(ANCHORS_LEN)
     assert_digests_equal(b, hash_elements(b, Tag.ANCHORS, anchors), pis["anchors_digest"])
-    r = tuple(pis["r"])
+    rho, rho14 = pis["rho"], pis["rho14"]
     leaf = LeafCircuit(b, pis, anchors)
     # the earlier node this leaf continues (or the dummy proof)
     prev_active = b.add_input()
     b.assert_bool(prev_active)
     prev = verify_node(b, node_template, pis, dummy_digest, prev_active)
     leaf.prev = prev
-    for name in ("anchors_digest", "r", "leaf_digest", "merge_digest"):
+    for name in ("anchors_digest", "rho", "rho14", "leaf_digest", "merge_digest"):
         assert_enabled_equal(b, prev_active, node_field(prev.public, name), pis[name])
     for old, new in (("note_root_old", "note_root_new"), ("note_size_old", "note_size_new"),
                      ("nf_root_old", "nf_root_new"), ("nf_size_old", "nf_size_new")):
@@ -163,9 +155,8 @@ def build_leaf(js_vk, node_template, dummy_digest, config, depth: int, gate_name
     nf_size = b.select(prev_active, node_field(prev.public, "nf_size_new")[0], pis["nf_size_old"][0])
     zero = [b.zero()] * 8
     D = select_digest(b, prev_active, node_field(prev.public, "records_digest"), zero)
-    F = ext_scale_bit(b, prev_active, tuple(node_field(prev.public, "F")))
-    R = ext_select_one(b, prev_active, tuple(node_field(prev.public, "R")))
-    r_rec = ext_pow_vars(b, r, RECORD_ELEMENTS)
+    F = fq.select(b, prev_active, node_field(prev.public, "F"), fq.constant_wide(b, 0))
+    R = fq.select(b, prev_active, node_field(prev.public, "R"), fq.constant_wide(b, 1))
     count = anchors[0]
     digests = [anchors[1 + 8 * i:9 + 8 * i] for i in range(MAX_ANCHORS)]
     for _ in range(2):
@@ -180,15 +171,15 @@ def build_leaf(js_vk, node_template, dummy_digest, config, depth: int, gate_name
         b.range_check(b.linear_combination([(1, count), (P - 1, idx)], P - 1), 2)   # count - 1 - idx
         lvl = [select_digest(b, ibits[0], digests[1], digests[0]), select_digest(b, ibits[0], digests[3], digests[2])]
         assert_enabled_equal(b, active, select_digest(b, ibits[1], lvl[1], lvl[0]), _js(public, "root"))
-        # the record and its fingerprint: F += R * sum_i e_i r^i, R *= r^56 (if active)
+        # the record and its fingerprint (if active): Horner mod q over its 14 packed coefficients,
+        # R *= rho^14
         z = b.zero()
         record = (_js(public, "nf_0") + _js(public, "nf_1") + _js(public, "cm_0") + _js(public, "cm_1")
                   + [idx] + _js(public, "asset") + _js(public, "fee") + [z, z]
                   + _js(public, "public_in") + _js(public, "public_out") + _js(public, "public_owner"))
         assert len(record) == RECORD_ELEMENTS
-        f_tx = b.reduce_horner(r, list(reversed(record)))
-        F = b.ext_mul_add(R, ext_scale_bit(b, active, f_tx), F)
-        R = b.ext_mul(R, ext_select_one(b, active, r_rec))
+        F = fq.select(b, active, record_fingerprint(b, rho, F, record), F)
+        R = fq.select(b, active, fq.mul(b, R, rho14), R)
         D = select_digest(b, active, hash_elements(b, Tag.BATCH_RECORDS, list(D) + record), D)
         # state updates
         note_sibs = [b.add_inputs(8) for _ in range(depth - 1)]
@@ -235,20 +226,22 @@ def build_merge(node_template, config, gate_names=(), min_log_rows: int = 0) -> 
     left = verify_node(b, node_template, pis)
     right = verify_node(b, node_template, pis)
     m.children = [left, right]
-    for name in ("note_root_old", "note_size_old", "nf_root_old", "nf_size_old", "anchors_digest", "r",
-                 "leaf_digest", "merge_digest"):
+    for name in ("note_root_old", "note_size_old", "nf_root_old", "nf_size_old", "anchors_digest", "rho",
+                 "rho14", "leaf_digest", "merge_digest"):
         assert_digests_equal(b, node_field(left.public, name), pis[name])
-    for name in ("anchors_digest", "r", "leaf_digest", "merge_digest"):
+    for name in ("anchors_digest", "rho", "rho14", "leaf_digest", "merge_digest"):
         assert_enabled_equal(b, right_active, node_field(right.public, name), pis[name])
     for old, new in (("note_root_old", "note_root_new"), ("note_size_old", "note_size_new"),
                      ("nf_root_old", "nf_root_new"), ("nf_size_old", "nf_size_new")):
         assert_enabled_equal(b, right_active, node_field(right.public, old), node_field(left.public, new))
         out = select_digest(b, right_active, node_field(right.public, new), node_field(left.public, new))
         assert_digests_equal(b, out, pis[new])
-    f_r = ext_scale_bit(b, right_active, tuple(node_field(right.public, "F")))
-    r_r = ext_select_one(b, right_active, tuple(node_field(right.public, "R")))
-    F = b.ext_mul_add(tuple(node_field(left.public, "R")), f_r, tuple(node_field(left.public, "F")))
-    R = b.ext_mul(tuple(node_field(left.public, "R")), r_r)
+    # F = F_left R_right + F_right, R = R_left R_right (mod q) if the right child is active
+    r_right = fq.narrow_from_wide(b, node_field(right.public, "R"))
+    f_left, r_left = node_field(left.public, "F"), node_field(left.public, "R")
+    F = fq.select(b, right_active, fq.mul_add(b, f_left, r_right,
+                                              [(2 * s, v) for s, v in enumerate(node_field(right.public, "F"))]), f_left)
+    R = fq.select(b, right_active, fq.mul(b, r_left, r_right), r_left)
     joined = compress(b, node_field(left.public, "records_digest"), node_field(right.public, "records_digest"))
     D = select_digest(b, right_active, joined, node_field(left.public, "records_digest"))
     assert_digests_equal(b, D, pis["records_digest"])

@@ -21,14 +21,13 @@ from typing import Callable
 import numpy as np
 
 from circuits.aggregation.final import build_final
-from circuits.aggregation.layout import (FINAL_PI_FIELDS, NODE_NUM_PUBLIC_INPUTS, NODE_PI_FIELDS,
-                                         RECORD_ELEMENTS)
+from circuits.aggregation.layout import FINAL_PI_FIELDS, NODE_NUM_PUBLIC_INPUTS, NODE_PI_FIELDS, PACK
 from circuits.aggregation.node import build_dummy, build_leaf, build_merge
+from circuits.gadgets.fq import Q, limbs_value, narrow_limbs, wide_limbs
 from circuits.recursion.proof_targets import assign_proof
 from circuits.recursion.verifier import replay_query_indices
 from shielded.commit.fri import FriConfig
 from shielded.errors import ShieldedError, VerificationError
-from shielded.field.ext import Ext
 from shielded.field.koalabear import P
 from shielded.proof.config import ProofConfig
 from shielded.proof.encoding import decode_proof
@@ -37,8 +36,8 @@ from shielded.proof.prover import prove
 from shielded.proof.verifier import verify
 from shielded.proof.witness import generate_witness, schedule
 from shielded.hash.sponge import compress
-from shielded.protocol.batch import (RECORDS_START, BatchPublicData, anchors_digest, batch_challenge,
-                                     batch_fingerprint, fingerprint, records_step)
+from shielded.protocol.batch import (RECORDS_START, BatchPublicData, anchors_digest, anchors_values,
+                                     batch_challenge, batch_fingerprint, fingerprint, records_step)
 from shielded.protocol.transaction import joinsplit_system
 from shielded.state.rollup import BatchPlan
 
@@ -143,7 +142,7 @@ def chain_digest(plan: BatchPlan, indices) -> tuple:
 
 def bind_plan(plan: BatchPlan, chains: list[list[int]]) -> None:
     """Fix the records digest of the proving schedule (chains, then pairwise merges exactly as
-    prove_batch does them), then derive r from it and the calldata and the batch fingerprint F."""
+    prove_batch does them), then derive rho from it and the calldata and the batch fingerprint F."""
     digests = [chain_digest(plan, c) for c in chains]
     while len(digests) > 1:
         merged = [compress(digests[i], digests[i + 1]) for i in range(0, len(digests) - 1, 2)]
@@ -151,24 +150,24 @@ def bind_plan(plan: BatchPlan, chains: list[list[int]]) -> None:
             merged.append(digests[-1])
         digests = merged
     plan.records_digest = tuple(digests[0])
-    plan.r = batch_challenge(plan.old.note_root, plan.old.nf_root, plan.calldata, plan.records_digest)
-    plan.F = batch_fingerprint(plan.data.elements(), plan.r)
+    plan.rho = batch_challenge(plan.old.note_root, plan.old.nf_root, plan.calldata, plan.records_digest)
+    plan.F = batch_fingerprint(plan.data.record_elements(), plan.rho)
 
 
 def _node_publics(plan: BatchPlan, start_state, end_state, elements: list[int], system,
                   records_digest) -> list[int]:
-    if plan.r is None:
+    if plan.rho is None:
         raise ShieldedError("the batch plan is not bound to a proving schedule: call bind_plan first")
-    r = plan.r
-    F = fingerprint(elements, r)
-    R = r ** len(elements)
+    rho = plan.rho
+    F = fingerprint(elements, rho)
+    R = pow(rho, len(elements) // PACK, Q)
     values = {"note_root_old": list(start_state.note_root), "note_size_old": [start_state.note_size],
               "note_root_new": list(end_state.note_root), "note_size_new": [end_state.note_size],
               "nf_root_old": list(start_state.nf_root), "nf_size_old": [start_state.nf_size],
               "nf_root_new": list(end_state.nf_root), "nf_size_new": [end_state.nf_size],
               "anchors_digest": list(anchors_digest(plan.anchors)), "records_digest": list(records_digest),
-              "r": list(r.c), "F": list(F.c),
-              "R": list(R.c), "leaf_digest": list(system.leaf_vk.digest),
+              "rho": narrow_limbs(rho), "rho14": narrow_limbs(pow(rho, 14, Q)), "F": wide_limbs(F),
+              "R": wide_limbs(R), "leaf_digest": list(system.leaf_vk.digest),
               "merge_digest": list(system.merge_vk.digest)}
     return [x for name, _ in NODE_PI_FIELDS for x in values[name]]
 
@@ -185,11 +184,6 @@ def _assign_child(out: dict, system, child, node: NodeProof) -> None:
     out.update(assign_proof(child.proof, vk, node.proof, indices))
 
 
-def _anchors_values(plan: BatchPlan) -> list[int]:
-    padded = list(plan.anchors) + [(0,) * 8] * (4 - len(plan.anchors))
-    return [len(plan.anchors)] + [x for d in padded for x in d]
-
-
 def leaf_assignment(system, plan: BatchPlan, indices: list[int], chain_start: int, prev: NodeProof | None) -> tuple:
     """(assignment, public inputs) for a leaf holding plan.txs[i] for i in ``indices``."""
     leaf = system.leaf
@@ -201,7 +195,7 @@ def leaf_assignment(system, plan: BatchPlan, indices: list[int], chain_start: in
     publics = _node_publics(plan, start_state, end_state, elements, system, chain_digest(plan, covered))
     flat = [v for name, _ in NODE_PI_FIELDS for v in leaf.pis[name]]
     out.update(zip(flat, publics))
-    out.update(zip(leaf.anchors, _anchors_values(plan)))
+    out.update(zip(leaf.anchors, anchors_values(plan.anchors)))
     prev_node = prev if prev is not None else system.dummy_proof
     _assign_child(out, system, leaf.prev, prev_node)
     out[leaf.prev.active] = 1 if prev is not None else 0
@@ -255,10 +249,10 @@ def merge_assignment(system, plan: BatchPlan, left: NodeProof, right: NodeProof 
     if active:
         for name in ("note_root_new", "note_size_new", "nf_root_new", "nf_size_new"):
             values[name] = right.field(name)
-        fl, rl = Ext(*left.field("F")), Ext(*left.field("R"))
-        fr, rr = Ext(*right.field("F")), Ext(*right.field("R"))
-        values["F"] = list((fl + rl * fr).c)
-        values["R"] = list((rl * rr).c)
+        fl, rl = limbs_value(left.field("F"), 16), limbs_value(left.field("R"), 16)
+        fr, rr = limbs_value(right.field("F"), 16), limbs_value(right.field("R"), 16)
+        values["F"] = wide_limbs((fl * rr + fr) % Q)
+        values["R"] = wide_limbs((rl * rr) % Q)
         values["records_digest"] = list(compress(left.field("records_digest"), right.field("records_digest")))
     publics = [x for name, _ in NODE_PI_FIELDS for x in values[name]]
     flat = [v for name, _ in NODE_PI_FIELDS for v in m.pis[name]]
@@ -270,11 +264,11 @@ def final_assignment(system, plan: BatchPlan, top: NodeProof) -> tuple:
     f = system.final
     out: dict = {}
     _assign_child(out, system, f.top, top)
-    out.update(zip(f.anchors, _anchors_values(plan)))
     values = {name: top.field(name) for name in ("note_root_old", "note_size_old", "note_root_new",
                                                   "note_size_new", "nf_root_old", "nf_size_old",
-                                                  "nf_root_new", "nf_size_new", "records_digest", "r")}
-    values["F"] = list(plan.F.c)
+                                                  "nf_root_new", "nf_size_new", "records_digest", "rho")}
+    values["anchors"] = anchors_values(plan.anchors)
+    values["F"] = wide_limbs(plan.F)
     publics = [x for name, _ in FINAL_PI_FIELDS for x in values[name]]
     flat = [v for name, _ in FINAL_PI_FIELDS for v in f.pis[name]]
     out.update(zip(flat, publics))
@@ -380,9 +374,9 @@ def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Call
 
 def check_batch(system: AggregationSystem, old_state, history, calldata: bytes, final_public: list, proof) -> None:
     """What the L1 contract checks (SPEC.md, Part III, "L1 checks"): the old roots are its state,
-    every anchor is a recent root, r recomputed from the calldata and the proof's records digest
-    and F recomputed from the calldata match the proof's public inputs, and the final proof
-    verifies.  ``proof`` is the proof object or its encoded bytes.
+    every anchor is a recent root and the proof's anchor list is the calldata's, rho recomputed
+    from the calldata and the proof's records digest and F recomputed from the calldata's
+    records match the proof's public inputs, and the final proof verifies.  ``proof`` is the proof object or its encoded bytes.
     Raises VerificationError (EncodingError for malformed calldata or proof bytes)."""
     data = BatchPublicData.from_calldata(calldata)
     if isinstance(proof, (bytes, bytearray)):
@@ -403,9 +397,11 @@ def check_batch(system: AggregationSystem, old_state, history, calldata: bytes, 
     for a in data.anchors:
         if tuple(a) not in history:
             raise VerificationError("an anchor root is not among the recent batch roots")
-    r = batch_challenge(old_state.note_root, old_state.nf_root, calldata, pis["records_digest"])
-    if pis["r"] != list(r.c):
+    if pis["anchors"] != anchors_values(data.anchors):
+        raise VerificationError("the proof's anchor list is not the calldata's")
+    rho = batch_challenge(old_state.note_root, old_state.nf_root, calldata, pis["records_digest"])
+    if pis["rho"] != narrow_limbs(rho):
         raise VerificationError("the challenge does not match the calldata and records digest")
-    if pis["F"] != list(batch_fingerprint(data.elements(), r).c):
+    if pis["F"] != wide_limbs(batch_fingerprint(data.record_elements(), rho)):
         raise VerificationError("the fingerprint does not match the calldata")
     verify(system.final_vk, final_public, proof)

@@ -13,18 +13,23 @@ The data is a sequence of field elements in 32-byte words (8 elements of 4 bytes
 Calldata carries the same words, except that a transaction whose last two words are zero (no
 deposit or withdrawal) omits them; one flag byte per transaction says which.
 
-Binding (SPEC.md, Part III, "Public data"): the aggregation circuits hash the records they
-process into a chain/tree digest D (``records_step`` in leaves, a 2-to-1 compression in merges)
-and compute the batch fingerprint
+Binding (SPEC.md, Part III, "Public data"): the anchor list is a public input of the final
+proof, taken by the L1 from the calldata header.  The records are bound by a fingerprint over
+F_q, q = 2^127 - 1 (the EVM evaluates it with one MULMOD per 16 bytes): the record elements, in
+order, are packed four at a time into coefficients c_j = the 16 bytes of e_4j .. e_4j+3 as
+calldata carries them, read as a big-endian integer (e_4j 2^96 + e_4j+1 2^64 + e_4j+2 2^32 +
+e_4j+3 < q), and
 
-    F(r) = sum_i e_i r^i + r^n        over the n elements e_i in order, r in E = F_p^4
+    F(rho) = rho^m + sum_j c_j rho^(m-1-j)      over the m = 14 n coefficients of n records
 
-(the trailing r^n fixes the length: appending zero elements changes F).  The final proof exposes
-D, r and F.  The L1 contract derives r = keccak-challenge(old roots || calldata || D) and
-recomputes F from calldata.  D commits the processed data before r exists, so if the calldata
-differs from it, F(r) agrees with probability at most (number of elements + 1) / |E| per attempt;
-without D in the challenge the operator would know r before choosing its own transactions and
-could solve for a colliding fingerprint.
+which is Horner's rule from 1 over the coefficients in calldata order (the rho^m term fixes the
+length: appending zero records changes F).  The aggregation circuits hash the records they
+process into a chain/tree digest D (``records_step`` in leaves, a 2-to-1 compression in merges);
+the final proof exposes D, rho and F.  The L1 contract derives rho = keccak256(seed) mod q from
+the old roots, D and the calldata, and recomputes F from calldata.  D commits the processed
+records before rho exists, so if the calldata's records differ from them, F(rho) agrees with
+probability at most m / q per attempt; without D in the challenge the operator would know rho
+before choosing its own transactions and could solve for a colliding fingerprint.
 """
 
 from __future__ import annotations
@@ -33,15 +38,15 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from circuits.gadgets.arith import address_limbs, u64_limbs
+from circuits.gadgets.fq import Q as FINGERPRINT_MODULUS
 from shielded.errors import EncodingError
-from shielded.field.ext import Ext
 from shielded.field.koalabear import P
 from shielded.hash.keccak import keccak256
 from shielded.hash.sponge import Tag, hash_elements
 from shielded.protocol.encoding import Digest, check_digest, digest_from_bytes, digest_to_bytes
 
-from circuits.aggregation.layout import (HEADER_ELEMENTS, HEADER_WORDS, MAX_ANCHORS, RECORD_ELEMENTS,  # noqa: F401
-                                         RECORD_WORDS, WORD)
+from circuits.aggregation.layout import (ANCHORS_LEN, HEADER_ELEMENTS, HEADER_WORDS, MAX_ANCHORS,  # noqa: F401
+                                         PACK, RECORD_COEFFS, RECORD_ELEMENTS, RECORD_WORDS, WORD)
 BATCH_MAGIC = b"SHBD"
 BATCH_VERSION = 1
 
@@ -78,6 +83,15 @@ def anchors_digest(anchors: Sequence[Digest]) -> Digest:
     return hash_elements(Tag.ANCHORS, [len(anchors)] + [x for d in padded for x in d])
 
 
+def anchors_values(anchors: Sequence[Digest]) -> list[int]:
+    """count || anchors padded to MAX_ANCHORS with zero digests (ANCHORS_LEN elements): the
+    anchors public input of the final proof, and what ``anchors_digest`` hashes."""
+    if not 1 <= len(anchors) <= MAX_ANCHORS:
+        raise EncodingError(f"a batch uses 1 to {MAX_ANCHORS} distinct anchor roots, got {len(anchors)}")
+    padded = list(anchors) + [(0,) * 8] * (MAX_ANCHORS - len(anchors))
+    return [len(anchors)] + [int(x) for d in padded for x in d]
+
+
 def header_elements(anchors: Sequence[Digest]) -> list[int]:
     if len(anchors) > MAX_ANCHORS:
         raise EncodingError(f"a batch uses at most {MAX_ANCHORS} distinct anchor roots")
@@ -91,10 +105,12 @@ class BatchPublicData:
     records: list = field(default_factory=list)
 
     def elements(self) -> list[int]:
-        out = header_elements(self.anchors)
-        for r in self.records:
-            out += r.elements()
-        return out
+        """Header then records: every element the calldata carries, in calldata order."""
+        return header_elements(self.anchors) + self.record_elements()
+
+    def record_elements(self) -> list[int]:
+        """The records' elements in batch order: what the fingerprint covers."""
+        return [e for r in self.records for e in r.elements()]
 
     def to_calldata(self) -> bytes:
         """Header words, then per transaction a flag byte and its 5 or 7 words."""
@@ -163,20 +179,33 @@ class BatchPublicData:
         return cls(anchors, records)
 
 
-def fingerprint(elements: Sequence[int], r: Ext) -> Ext:
-    """sum_i e_i r^i: the partial fingerprint a node carries for its share of the records."""
-    acc = Ext()
-    for e in reversed(elements):
-        acc = acc * r + e
+def pack_coefficients(elements: Sequence[int]) -> list[int]:
+    """Consecutive groups of four elements as integers c_j = e_4j 2^96 + e_4j+1 2^64 + e_4j+2 2^32
+    + e_4j+3: their 16 calldata bytes read big-endian (each < 2^127 - 1 = q, since e < p < 2^31,
+    so distinct groups give distinct residues).  The length must be a multiple of 4."""
+    if len(elements) % PACK:
+        raise EncodingError(f"fingerprinted data is a multiple of {PACK} elements, got {len(elements)}")
+    return [(int(elements[i]) << 96) | (int(elements[i + 1]) << 64) | (int(elements[i + 2]) << 32)
+            | int(elements[i + 3]) for i in range(0, len(elements), PACK)]
+
+
+def _horner(start: int, elements: Sequence[int], rho: int) -> int:
+    acc = start
+    for c in pack_coefficients(elements):
+        acc = (acc * rho + c) % FINGERPRINT_MODULUS
     return acc
 
 
-def batch_fingerprint(elements: Sequence[int], r: Ext) -> Ext:
-    """sum_i e_i r^i + r^n for a whole batch of n elements (what L1 recomputes from calldata)."""
-    acc = Ext(1)
-    for e in reversed(elements):
-        acc = acc * r + e
-    return acc
+def fingerprint(elements: Sequence[int], rho: int) -> int:
+    """sum_j c_j rho^(k-1-j) mod q over the k packed coefficients (Horner from 0): the partial
+    fingerprint a node carries for its share of the records."""
+    return _horner(0, elements, rho)
+
+
+def batch_fingerprint(record_elements: Sequence[int], rho: int) -> int:
+    """rho^m + sum_j c_j rho^(m-1-j) mod q over the m packed coefficients of a whole batch's
+    records (Horner from 1, in calldata order: what the L1 recomputes)."""
+    return _horner(1, record_elements, rho)
 
 
 RECORDS_START: Digest = (0,) * 8
@@ -187,10 +216,9 @@ def records_step(digest: Digest, record_elements: Sequence[int]) -> Digest:
     return hash_elements(Tag.BATCH_RECORDS, list(digest) + list(record_elements))
 
 
-def batch_challenge(old_note_root, old_nf_root, calldata: bytes, records_digest: Digest) -> Ext:
-    """r: h = keccak256("shielded/batch" || roots || records digest || calldata), then component i
-    = keccak256(h || i) mod p as a 256-bit big-endian value, i < 4 (what the L1 contract computes)."""
+def batch_challenge(old_note_root, old_nf_root, calldata: bytes, records_digest: Digest) -> int:
+    """rho = keccak256("shielded/batch" || roots || records digest || calldata) as a 256-bit
+    big-endian integer, mod q = 2^127 - 1 (bias below 2^-128; what the L1 contract computes)."""
     seed = (b"shielded/batch" + digest_to_bytes(old_note_root) + digest_to_bytes(old_nf_root)
             + digest_to_bytes(records_digest) + calldata)
-    h = keccak256(seed)
-    return Ext(*(int.from_bytes(keccak256(h + bytes([i])), "big") % P for i in range(4)))
+    return int.from_bytes(keccak256(seed), "big") % FINGERPRINT_MODULUS

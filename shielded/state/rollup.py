@@ -61,8 +61,8 @@ class BatchPlan:
     calldata: bytes = b""
     # set by the operator once the proving schedule is fixed (operator.aggregator.bind_plan)
     records_digest: tuple = None
-    r: object = None
-    F: object = None
+    rho: int = None              # the fingerprint challenge (an F_q element)
+    F: int = None                # the batch fingerprint
 
 
 class RollupState:
