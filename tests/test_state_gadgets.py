@@ -251,6 +251,22 @@ def test_inactive_note_pair_append_passes_through(root, pairs, cm0, cm1, sibling
     run.accepts()
 
 
+def test_inactive_slots_pass_through_an_exactly_full_tree():
+    """A slot after the one that filled a tree exactly is inactive: it must not need a position
+    inside the tree (regression: the leaf could not be proved for the transaction filling it)."""
+    full = 1 << DEPTH
+    run = APPEND(DEPTH).run(dict(active=0, root_old=list(CM0), size_old=full, cm0=list(CM0), cm1=list(CM1),
+                                 siblings=[[0] * 8] * (DEPTH - 1)))
+    assert run.public == list(CM0) + [full]
+    run.accepts()
+    zero_path = [[0] * 8] * DEPTH
+    run = INSERT(DEPTH).run(dict(active=0, root_old=list(CM1), size_old=full, nf=list(CM0), low_key=[0] * 4,
+                                 low_next_index=0, low_next_key=[0] * 4, low_position=full,
+                                 low_path=zero_path, new_path=zero_path))
+    assert run.public == list(CM1) + [full]
+    run.accepts()
+
+
 CM0, CM1 = tuple(range(100, 108)), tuple(range(200, 208))
 
 

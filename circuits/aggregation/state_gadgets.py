@@ -45,8 +45,9 @@ def note_pair_append(b, active, root_old: Sequence, size_old, cm0: Sequence, cm1
                      siblings: Sequence, depth: int) -> tuple[list, object]:
     """Append leaves H(NOTE_LEAF, cm0), H(NOTE_LEAF, cm1) at positions size, size + 1 (size even):
     their parent sits at level 1; one path from there checks the old root (empty pair) and gives
-    the new one.  Returns (root_new, size_new)."""
-    bits = position_bits(b, size_old, depth)
+    the new one.  Returns (root_new, size_new).  An inactive slot decomposes position 0 instead of
+    size_old, so that a tree filled exactly by an earlier slot does not make the leaf unprovable."""
+    bits = position_bits(b, b.mul(active, size_old), depth)
     b.assert_zero(bits[0])                          # pairs are aligned: size is even
     leaf0 = hash_elements(b, Tag.NOTE_LEAF, cm0)
     leaf1 = hash_elements(b, Tag.NOTE_LEAF, cm1)
@@ -127,10 +128,11 @@ def nullifier_insert(b, active, root_old: Sequence, size_old, nf: Sequence, low_
     """Insert nf (if active): the low leaf (low_key, low_next_index, low_next_key) at low_position
     is in the tree, low_key < key and (low_next_key = 0 or key < low_next_key); the low leaf
     becomes (low_key, size, key) and (key, low_next_index, low_next_key) is appended at size.
-    Returns (root_new, size_new)."""
+    Returns (root_new, size_new).  Positions are decomposed as active * position, so an inactive
+    slot never needs a position inside the tree (a tree filled exactly by an earlier slot)."""
     key = nullifier_key(b, nf)
-    low_bits = position_bits(b, low_position, depth)
-    new_bits = position_bits(b, size_old, depth)
+    low_bits = position_bits(b, b.mul(active, low_position), depth)
+    new_bits = position_bits(b, b.mul(active, size_old), depth)
     low_leaf = nullifier_leaf(b, low_key, low_next_index, low_next_key)
     assert_enabled_equal(b, active, path_root(b, low_leaf, low_bits, low_path), root_old)
     # non-membership: low_key < key < low_next_key (or low is the last leaf)
