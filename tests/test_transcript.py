@@ -200,7 +200,7 @@ def test_keccak_digest_changes_challenges():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("bits", [0, 3, 8])
+@pytest.mark.parametrize("bits", [0, 3, 8, 13])      # 13 bits: nonces past the first batch of the search
 def test_grind_and_check_pow(kind, bits):
     """grind returns the smallest passing nonce, does not mutate the transcript, and is deterministic."""
     t = new_transcript(kind)

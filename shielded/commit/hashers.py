@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from shielded.errors import ParameterError
-from shielded.hash.keccak_batch import keccak256_rows
+from shielded.hash.keccak_batch import keccak256_columns, keccak256_rows
 from shielded.hash.sponge import Tag, compress_pairs, hash_columns
 
 
@@ -47,8 +47,8 @@ class KeccakHasher:
         return keccak256_rows(msgs)
 
     def hash_leaves(self, mat: np.ndarray, salt: np.ndarray | None = None) -> np.ndarray:
-        full = mat if salt is None or salt.shape[0] == 0 else np.concatenate([mat, salt], axis=0)
-        return self.hash_rows(np.asarray(full).T)
+        """keccak256(0x00 || column j || its salt) for every column, read in place."""
+        return keccak256_columns(mat, salt, 0x00)
 
     def compress(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         msgs = np.empty((left.shape[0], 65), np.uint8)

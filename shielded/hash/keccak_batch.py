@@ -117,3 +117,60 @@ def keccak256_rows(msgs: np.ndarray) -> np.ndarray:
     if msgs.shape[0]:
         _keccak256_rows(msgs, out, RC, ROT)
     return out
+
+
+@nb.njit(parallel=True, cache=True)
+def _keccak256_columns(mat, salt, prefix, out, rc, rot):
+    """Keccak-256 of prefix || column j of [mat; salt] as 4-byte big-endian words, for every j."""
+    c_main = mat.shape[0]
+    total = c_main + salt.shape[0]
+    n = out.shape[0]
+    length = 1 + 4 * total
+    blocks = length // RATE + 1
+    for i in nb.prange(n):
+        a = np.zeros(25, np.uint64)
+        b = np.empty(25, np.uint64)
+        c = np.empty(5, np.uint64)
+        for blk in range(blocks):
+            base = blk * RATE
+            for k in range(RATE // 8):
+                lane = np.uint64(0)
+                for t in range(8):
+                    pos = base + 8 * k + t
+                    if pos == 0:
+                        byte = np.uint64(prefix)
+                    elif pos < length:
+                        e = (pos - 1) >> 2
+                        v = np.uint64(mat[e, i]) if e < c_main else np.uint64(salt[e - c_main, i])
+                        byte = (v >> np.uint64(8 * (3 - ((pos - 1) & 3)))) & np.uint64(0xFF)
+                    elif pos == length:
+                        byte = np.uint64(0x01)
+                    else:
+                        byte = np.uint64(0)
+                    if pos == blocks * RATE - 1:
+                        byte |= np.uint64(0x80)
+                    lane |= byte << np.uint64(8 * t)
+                a[k] ^= lane
+            _keccak_f(a, b, c, rc, rot)
+        for k in range(4):
+            for t in range(8):
+                out[i, 8 * k + t] = np.uint8((a[k] >> np.uint64(8 * t)) & np.uint64(0xFF))
+
+
+def keccak256_columns(mat: np.ndarray, salt: np.ndarray | None = None, prefix: int = 0) -> np.ndarray:
+    """Keccak-256 of ``prefix`` (one byte) followed by column j of ``mat`` (C, N) and then of
+    ``salt`` (S, N), every element a 4-byte big-endian word: an (N, 32) uint8 array.  The same
+    digests as keccak256_rows of those messages, without building them."""
+    mat = np.ascontiguousarray(mat, dtype=np.uint32)
+    if mat.ndim != 2:
+        raise ValueError("a matrix of columns is a 2-D array")
+    n = mat.shape[1]
+    salt = np.zeros((0, n), np.uint32) if salt is None else np.ascontiguousarray(salt, dtype=np.uint32)
+    if salt.ndim != 2 or salt.shape[1] != n:
+        raise ValueError("salt must have one column per leaf")
+    if not 0 <= prefix < 256:
+        raise ValueError("the prefix is one byte")
+    out = np.empty((n, 32), np.uint8)
+    if n:
+        _keccak256_columns(mat, salt, np.uint8(prefix), out, RC, ROT)
+    return out

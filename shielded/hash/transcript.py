@@ -28,6 +28,7 @@ from shielded.errors import ParameterError, ProvingError
 from shielded.field.ext import Ext
 from shielded.field.koalabear import P, check_elements
 from shielded.hash.keccak import keccak256
+from shielded.hash.keccak_batch import keccak256_rows
 from shielded.hash.poseidon2 import absorb_blocks, permute_batch
 from shielded.hash.sponge import RATE, WIDTH, Tag
 
@@ -161,12 +162,29 @@ class KeccakTranscript:
         return Ext(*(self.squeeze_base() for _ in range(4)))
 
     def grind(self, bits: int) -> int:
+        """Find the smallest nonce meeting ``bits`` of proof of work: for each candidate,
+        d = keccak256(prefix || nonce) and keccak256(d || 0x01) mod p < threshold, exactly what
+        check_pow computes, evaluated for batches of nonces with the numba Keccak kernel."""
         threshold = pow_threshold(bits)
-        prefix = self.d + b"\x00" + bytes(self.queue)
-        for nonce in range(P):
-            d = keccak256(prefix + nonce.to_bytes(4, "big"))
-            if int.from_bytes(keccak256(d + b"\x01"), "big") % P < threshold:
-                return nonce
+        prefix = np.frombuffer(self.d + b"\x00" + bytes(self.queue), np.uint8)
+        batch = 1 << 13
+        for start in range(0, P, batch):
+            count = min(batch, P - start)
+            nonces = np.arange(start, start + count, dtype=np.uint64)
+            msgs = np.empty((count, prefix.size + 4), np.uint8)
+            msgs[:, :prefix.size] = prefix
+            msgs[:, prefix.size:] = nonces.astype(">u4").view(np.uint8).reshape(count, 4)
+            d = keccak256_rows(msgs)
+            second = np.empty((count, 33), np.uint8)
+            second[:, :32] = d
+            second[:, 32] = 1
+            words = keccak256_rows(second).view(">u4").astype(np.uint64)      # (count, 8)
+            acc = np.zeros(count, np.uint64)
+            for k in range(8):                  # the 256-bit big-endian value mod p
+                acc = ((acc << np.uint64(32)) + words[:, k]) % np.uint64(P)
+            hits = np.nonzero(acc < threshold)[0]
+            if hits.size:
+                return start + int(hits[0])
         raise ProvingError("no proof-of-work nonce exists")  # pragma: no cover
 
     def check_pow(self, nonce: int, bits: int) -> bool:
