@@ -399,9 +399,18 @@ def test_json_non_ascii_digits_rejected(built):
         Transaction.from_json(json.dumps(obj))
 
 
-def test_json_deep_nesting_rejected():
-    with pytest.raises(EncodingError):
-        Transaction.from_json("[" * 100_000)
+@pytest.mark.parametrize("text", ["[" * 100_000, "{\"a\":" * 50_000, b"[" * 100_000, "[[[[[[[[[]]]]]]]]]"])
+def test_json_deep_nesting_rejected(text):
+    """Refused before parsing, whatever the recursion limit (py-evm, imported by the L1 tests in
+    the same process, raises it; the C JSON decoder then overflowed the stack: a segfault)."""
+    import sys
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200_000)
+    try:
+        with pytest.raises(EncodingError, match="nested"):
+            Transaction.from_json(text)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 @pytest.mark.prove

@@ -72,8 +72,8 @@ def verify_file(path: str, log) -> int:
         calldata = bytes.fromhex(doc["calldata"])
         public = [int(x) for x in doc["final_public"]]
         proof = bytes.fromhex(doc["proof"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        log(f"invalid: cannot read {path}: {e}")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+        log(f"invalid: cannot read {path}: {type(e).__name__}: {str(e)[:200]}")
         return 1
     log(f"rebuilding the {preset.name} aggregation keys ...")
     system = AggregationSystem(preset, progress=log)

@@ -168,6 +168,13 @@ class Transaction:
     def from_json(cls, text: str) -> "Transaction":
         if not isinstance(text, (str, bytes, bytearray)) or len(text) > 4 * MAX_PROOF_BYTES:
             raise EncodingError("transaction JSON: expected a string of reasonable size")
+        # A transaction is one object holding three lists and no bracket inside a string.  Refuse
+        # anything with more before parsing: the C decoder recurses once per level, and where a
+        # library has raised the recursion limit (py-evm does) deep nesting overflows the C stack.
+        brackets = ("[", "{") if isinstance(text, str) else (b"[", b"{")
+        if sum(text.count(c) for c in brackets) > 8:
+            raise EncodingError("transaction JSON: too many nested lists or objects (a transaction is one "
+                                "object with three lists)")
         try:
             obj = json.loads(text)
         except (ValueError, TypeError, RecursionError) as e:
