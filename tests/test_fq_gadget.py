@@ -126,6 +126,8 @@ def evil_out(delta_out: int, delta_k: int = 0):
 @settings(max_examples=8)
 @given(values.filter(lambda v: v > 1), values.filter(lambda v: v > 1))
 def test_wrong_quotient_or_remainder_is_rejected(delta_out, delta_k, a, c):
+    if delta_out == Q and expected(a, c) == 0:
+        return          # out = q for a*c = 0 (mod q) is the one other representative, accepted below
     r = run(a, c, builder=MaliciousBuilder(evil_out(delta_out, delta_k), gadget="_witness_fn"))
     r.rejects()
 
