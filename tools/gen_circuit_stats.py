@@ -16,7 +16,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from circuits.gadgets import arith, hashing, merkle
+from circuits.aggregation import state_gadgets
+from circuits.gadgets import arith, fq, hashing, merkle
 from circuits.joinsplit import build_joinsplit, derive_nullifier, derive_owner, note_commitment
 from shielded.proof.builder import CircuitBuilder
 from shielded.proof.config import ProofConfig
@@ -57,6 +58,16 @@ GADGETS = {
     "note_commitment": lambda b, x: note_commitment(b, x[0], x[1:5], x[5:13], x[13:21]),
     "derive_owner": lambda b, x: derive_owner(b, x[:8], x[8:16]),
     "derive_nullifier": lambda b, x: derive_nullifier(b, x[:8], x[8:16], x[16], x[17]),
+    # aggregation (SPEC.md, Part III)
+    "fq.mul_add(2 addend terms)": lambda b, x: fq.mul_add(b, x[:8], x[8:24], [(0, x[24]), (2, x[25])]),
+    "fq.narrow_from_wide": lambda b, x: fq.narrow_from_wide(b, x[:8]),
+    "fq.element_terms(field element)": lambda b, x: fq.element_terms(b, x[0], 0),
+    "nullifier_key": lambda b, x: state_gadgets.nullifier_key(b, x[:8]),
+    "less_than": lambda b, x: state_gadgets.less_than(b, x[:4], x[4:8]),
+    "note_pair_append(depth 32)": lambda b, x: state_gadgets.note_pair_append(
+        b, x[0], x[1:9], x[9], x[10:18], x[18:26], [x[26:34]] * 31, 32),
+    "nullifier_insert(depth 32)": lambda b, x: state_gadgets.nullifier_insert(
+        b, x[0], x[1:9], x[9], x[10:18], x[18:22], x[22], x[23:27], x[27], [x[28:36]] * 32, [x[36:44]] * 32, 32),
 }
 
 
@@ -70,8 +81,15 @@ def circuit_stats(preset_configs=(("joinsplit depth 32, hiding", 32, True), ("jo
     return out
 
 
+def aggregation_stats() -> dict:
+    from shielded.operator.aggregator import aggregation_circuit_stats
+    from shielded.protocol.params import REAL
+    return {f"aggregation {name} (real preset)": st for name, st in aggregation_circuit_stats(REAL).items()}
+
+
 def compute() -> dict:
-    return {"gadgets": {k: _cost(f) for k, f in GADGETS.items()}, "circuits": circuit_stats()}
+    return {"gadgets": {k: _cost(f) for k, f in GADGETS.items()},
+            "circuits": {**circuit_stats(), **aggregation_stats()}}
 
 
 def main(argv=None) -> int:

@@ -60,6 +60,38 @@ def _template(config: ProofConfig, gates, log_n: int) -> VerifyingKey:
                         tuple(sorted(gates)), cap)
 
 
+def node_shape(js_vk, cfg: ProofConfig, depth: int, log_rows: int = NODE_LOG_ROWS) -> tuple[set, int]:
+    """(gate names, log n) of the node shape: the leaf and merge circuits are built for a
+    template shape, and the gate list and size grown until both fit it (SPEC.md, section 29)."""
+    gates = set(js_vk.gate_names) | {"reducing(coeffs=24)", "ext_arithmetic(ops=2)"}
+    log_n = log_rows
+    for _ in range(4):
+        t = _template(cfg, gates, log_n)
+        leaf = build_leaf(js_vk, t, (0,) * 8, cfg, depth)
+        merge = build_merge(t, cfg)
+        used = leaf.builder.used_gate_names() | merge.builder.used_gate_names()
+        rows = max(leaf.builder.build().rows_used, merge.builder.build().rows_used)
+        need = max(log_n, (rows + cfg.blinding_rows - 1).bit_length())
+        if used <= gates and need == log_n:
+            return gates, log_n
+        gates |= used
+        log_n = need
+    raise ShieldedError("aggregation node shape did not converge")
+
+
+def aggregation_circuit_stats(preset) -> dict:
+    """Statistics of the leaf, merge and final circuits of a preset, built without setup (key
+    digests are placeholders: they are constants and do not change a circuit's shape)."""
+    js = joinsplit_system(preset)
+    cfg = node_config()
+    gates, log_n = node_shape(js.vk, cfg, preset.tree_depth)
+    t = _template(cfg, gates, log_n)
+    leaf = build_leaf(js.vk, t, (0,) * 8, cfg, preset.tree_depth, gates, log_n).builder.build()
+    merge = build_merge(t, cfg, gates, log_n).builder.build()
+    final = build_final(t, (0,) * 8, (0,) * 8, final_config()).builder.build()
+    return {"leaf": leaf.stats(), "merge": merge.stats(), "final": final.stats()}
+
+
 @dataclass
 class NodeProof:
     kind: str              # "dummy", "leaf" or "merge"
@@ -83,22 +115,7 @@ class AggregationSystem:
         self.depth = preset.tree_depth
         cfg = node_cfg or node_config()
         self.node_cfg = cfg
-        # the node shape: iterate until the gate list and size are stable
-        gates = set(self.js.vk.gate_names) | {"reducing(coeffs=24)", "ext_arithmetic(ops=2)"}
-        log_n = log_rows
-        for _ in range(4):
-            t = _template(cfg, gates, log_n)
-            leaf = build_leaf(self.js.vk, t, (0,) * 8, cfg, self.depth)
-            merge = build_merge(t, cfg)
-            used = leaf.builder.used_gate_names() | merge.builder.used_gate_names()
-            rows = max(leaf.builder.build().rows_used, merge.builder.build().rows_used)
-            need = max(log_n, (rows + cfg.blinding_rows - 1).bit_length())
-            if used <= gates and need == log_n:
-                break
-            gates |= used
-            log_n = need
-        else:
-            raise ShieldedError("aggregation node shape did not converge")
+        gates, log_n = node_shape(self.js.vk, cfg, self.depth, log_rows)
         self.template = _template(cfg, gates, log_n)
         say(f"node shape: 2^{log_n} rows, {len(gates)} gate types ({time.perf_counter() - t0:.1f} s)")
         dummy_b = build_dummy(cfg, log_n, gates)
