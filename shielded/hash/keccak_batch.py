@@ -78,6 +78,27 @@ def _keccak_f(a, b, c, rc, rot):
         a[0] ^= rc[rnd]
 
 
+@nb.njit(cache=True, inline="always")
+def _pad(byte, pos, length, last):
+    """Keccak's pad10*1 applied to the byte at ``pos`` of a ``length``-byte message whose padded
+    form ends at ``last``: the message byte, 0x01 just after it, 0x80 on the last byte."""
+    if pos == length:
+        byte = np.uint64(0x01)
+    elif pos > length:
+        byte = np.uint64(0)
+    if pos == last:
+        byte |= np.uint64(0x80)
+    return byte
+
+
+@nb.njit(cache=True, inline="always")
+def _squeeze(a, out, i):
+    """The 32-byte digest (the first four lanes, little-endian) into out[i]."""
+    for k in range(4):
+        for t in range(8):
+            out[i, 8 * k + t] = np.uint8((a[k] >> np.uint64(8 * t)) & np.uint64(0xFF))
+
+
 @nb.njit(parallel=True, cache=True)
 def _keccak256_rows(msgs, out, rc, rot):
     n, length = msgs.shape
@@ -92,20 +113,11 @@ def _keccak256_rows(msgs, out, rc, rot):
                 lane = np.uint64(0)
                 for t in range(8):
                     pos = base + 8 * k + t
-                    if pos < length:
-                        byte = np.uint64(msgs[i, pos])
-                    elif pos == length:
-                        byte = np.uint64(0x01)
-                    else:
-                        byte = np.uint64(0)
-                    if pos == blocks * RATE - 1:
-                        byte |= np.uint64(0x80)
-                    lane |= byte << np.uint64(8 * t)
+                    byte = np.uint64(msgs[i, pos]) if pos < length else np.uint64(0)
+                    lane |= _pad(byte, pos, length, blocks * RATE - 1) << np.uint64(8 * t)
                 a[k] ^= lane
             _keccak_f(a, b, c, rc, rot)
-        for k in range(4):
-            for t in range(8):
-                out[i, 8 * k + t] = np.uint8((a[k] >> np.uint64(8 * t)) & np.uint64(0xFF))
+        _squeeze(a, out, i)
 
 
 def keccak256_rows(msgs: np.ndarray) -> np.ndarray:
@@ -137,24 +149,17 @@ def _keccak256_columns(mat, salt, prefix, out, rc, rot):
                 lane = np.uint64(0)
                 for t in range(8):
                     pos = base + 8 * k + t
+                    byte = np.uint64(0)
                     if pos == 0:
                         byte = np.uint64(prefix)
                     elif pos < length:
                         e = (pos - 1) >> 2
                         v = np.uint64(mat[e, i]) if e < c_main else np.uint64(salt[e - c_main, i])
                         byte = (v >> np.uint64(8 * (3 - ((pos - 1) & 3)))) & np.uint64(0xFF)
-                    elif pos == length:
-                        byte = np.uint64(0x01)
-                    else:
-                        byte = np.uint64(0)
-                    if pos == blocks * RATE - 1:
-                        byte |= np.uint64(0x80)
-                    lane |= byte << np.uint64(8 * t)
+                    lane |= _pad(byte, pos, length, blocks * RATE - 1) << np.uint64(8 * t)
                 a[k] ^= lane
             _keccak_f(a, b, c, rc, rot)
-        for k in range(4):
-            for t in range(8):
-                out[i, 8 * k + t] = np.uint8((a[k] >> np.uint64(8 * t)) & np.uint64(0xFF))
+        _squeeze(a, out, i)
 
 
 def keccak256_columns(mat: np.ndarray, salt: np.ndarray | None = None, prefix: int = 0) -> np.ndarray:
