@@ -218,3 +218,33 @@ def test_assert_canonical(x, ok):
         r.accepts()
     else:
         r.rejects()
+
+
+def test_every_advice_value_of_mul_add_is_range_checked():
+    """The column argument needs out (top limb 15 bits, others 16), k (16 bits) and every carry
+    (20 bits) range-checked.  A carry hint changed by itself fails its own column equation whether
+    or not it is range-checked (test_a_wrong_carry_is_rejected), and a wrapping attack needs
+    ~2^31 trials to find, so the checks are pinned here structurally: every advice value mul_add
+    creates is the subject of a range check of the expected width."""
+    from shielded.proof.builder import CircuitBuilder
+    b = CircuitBuilder()
+    a, c = b.add_inputs(fq.WIDE), b.add_inputs(fq.NARROW)
+    before = len(b.generators)
+    out = fq.mul_add(b, a, c, [(0, b.add_input())])
+    gens = b.generators[before:]
+    checked = {}
+    for g in gens:
+        if type(g).__name__ == "DecomposeGen":
+            checked.setdefault(b.find(g.x), set()).add(g.gate.num_bits)
+    hints = [g for g in gens if type(g).__name__ == "HintGen"]
+    witness_hint = hints[0]
+    out_vars, k_vars = list(witness_hint.outputs[:fq.WIDE]), list(witness_hint.outputs[fq.WIDE:])
+    assert out_vars == list(out)
+    for i, v in enumerate(out_vars):
+        assert checked.get(b.find(v)) == {15 if i == fq.WIDE - 1 else 16}
+    for v in k_vars:
+        assert checked.get(b.find(v)) == {16}
+    carries = [h.outputs[0] for h in hints if h.fn is fq._carry_fn]
+    assert len(carries) == fq.COLUMNS - 1
+    for v in carries:
+        assert checked.get(b.find(v)) == {fq.CARRY_BITS}

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from circuits.gadgets.arith import is_nonzero
 from shielded.errors import CircuitError
 from shielded.field.koalabear import P
 
@@ -206,9 +207,7 @@ def element_terms(b, e, column: int, bits: int | None = None) -> list[tuple[int,
     b.range_check(hi, 15)
     lo = b.linear_combination([(1, e), (P - (1 << 16), hi)])
     b.range_check(lo, 16)
-    inv = b.hint(lambda v: pow(v, P - 2, P) if v else 0, [lo], 1)[0]
-    nz = b.mul(lo, inv)
-    b.assert_zero(b.arithmetic(P - 1, 1, lo, nz, lo))          # lo (1 - nz) = 0
+    nz = is_nonzero(b, lo)
     b.range_check(b.linear_combination([(1, hi), (1, nz)], (1 << 8) - 1), 15)
     return [(column, lo), (column + 2, hi)]
 
@@ -217,5 +216,4 @@ def assert_canonical(b, x) -> None:
     """x (a gadget output, so x < 2^127) is not q: the wide limbs of q are 0xFFFF x 7, 0x7FFF."""
     terms = [(P - 1, v) for v in x]
     gap = b.linear_combination(terms, 7 * 0xFFFF + 0x7FFF)      # sum of (max limb - limb) >= 0
-    inv = b.hint(lambda v: pow(v, P - 2, P) if v else 0, [gap], 1)[0]
-    b.assert_equal(b.mul(gap, inv), b.one())
+    b.inverse(gap)                                              # gap != 0

@@ -77,10 +77,17 @@ class TxRecord:
         return bool(self.public_value_in or self.public_value_out or self.public_owner)
 
 
+def _padded_anchors(anchors: Sequence[Digest]) -> list[int]:
+    """The elements of the anchors padded to MAX_ANCHORS with zero digests (32 elements)."""
+    if len(anchors) > MAX_ANCHORS:
+        raise EncodingError(f"a batch uses at most {MAX_ANCHORS} distinct anchor roots")
+    padded = list(anchors) + [(0,) * 8] * (MAX_ANCHORS - len(anchors))
+    return [int(x) for d in padded for x in d]
+
+
 def anchors_digest(anchors: Sequence[Digest]) -> Digest:
     """H(ANCHORS, count || anchors padded to 4 with zero digests)."""
-    padded = list(anchors) + [(0,) * 8] * (MAX_ANCHORS - len(anchors))
-    return hash_elements(Tag.ANCHORS, [len(anchors)] + [x for d in padded for x in d])
+    return hash_elements(Tag.ANCHORS, [len(anchors)] + _padded_anchors(anchors))
 
 
 def anchors_values(anchors: Sequence[Digest]) -> list[int]:
@@ -88,15 +95,12 @@ def anchors_values(anchors: Sequence[Digest]) -> list[int]:
     anchors public input of the final proof, and what ``anchors_digest`` hashes."""
     if not 1 <= len(anchors) <= MAX_ANCHORS:
         raise EncodingError(f"a batch uses 1 to {MAX_ANCHORS} distinct anchor roots, got {len(anchors)}")
-    padded = list(anchors) + [(0,) * 8] * (MAX_ANCHORS - len(anchors))
-    return [len(anchors)] + [int(x) for d in padded for x in d]
+    return [len(anchors)] + _padded_anchors(anchors)
 
 
 def header_elements(anchors: Sequence[Digest]) -> list[int]:
-    if len(anchors) > MAX_ANCHORS:
-        raise EncodingError(f"a batch uses at most {MAX_ANCHORS} distinct anchor roots")
-    padded = list(anchors) + [(0,) * 8] * (MAX_ANCHORS - len(anchors))
-    return [len(anchors)] + [0] * 7 + [x for d in padded for x in d]
+    """Header word 0 (count, then seven zeros) and the four padded anchor words."""
+    return [len(anchors)] + [0] * 7 + _padded_anchors(anchors)
 
 
 @dataclass
