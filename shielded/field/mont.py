@@ -27,6 +27,8 @@ _PINV = np.uint64(P_NEG_INV)
 _MASK = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
 _R2 = np.uint64(R2_MOD_P)
+_P32 = np.uint32(P)
+_PINV32 = np.uint32(P_NEG_INV)
 
 
 def to_mont_int(a: int) -> int:
@@ -47,6 +49,35 @@ def mmul(a, b):
     if u >= _P:
         u -= _P
     return u
+
+
+@nb.njit(inline="always", cache=True)
+def mmul32(a, b):
+    """``mmul`` on uint32 operands < p, with a uint32 result < p.
+
+    Written so that the vectoriser sees 32x32->64-bit products (one vpmuludq each, where the
+    uint64 ``mmul`` needs a full 64-bit multiply) and 32-bit lanes: the final correction is
+    min(u, u - p) in wrapping uint32 arithmetic (u < 2p; when u < p, u - p wraps above u).
+    """
+    t = np.uint64(a) * np.uint64(b)
+    m = np.uint32(np.uint32(t) * _PINV32)
+    u = np.uint32((t + np.uint64(m) * _P) >> _SHIFT)
+    return min(u, np.uint32(u - _P32))
+
+
+@nb.njit(inline="always", cache=True)
+def madd32(a, b):
+    """``madd`` on uint32 operands < p (a + b < 2^32 cannot wrap), with a uint32 result."""
+    s = np.uint32(a + b)
+    return min(s, np.uint32(s - _P32))
+
+
+@nb.njit(inline="always", cache=True)
+def msub32(a, b):
+    """``msub`` on uint32 operands < p: a - b wraps to 2^32 + a - b when a < b, and then adding
+    p wraps back to the smaller, correct value."""
+    d = np.uint32(a - b)
+    return min(d, np.uint32(d + _P32))
 
 
 @nb.njit(inline="always", cache=True)

@@ -23,8 +23,8 @@ import numpy as np
 
 from shielded.errors import ParameterError
 from shielded.field.koalabear import P, check_elements
-from shielded.field.mont import R2_MOD_P, madd, mmul
-from shielded.hash.poseidon2 import absorb_blocks, mont_tables, permute, permute_soa
+from shielded.field.mont import R2_MOD_P, madd32, mmul32
+from shielded.hash.poseidon2 import absorb_blocks, mont_tables32, permute, permute_soa
 
 WIDTH = 16
 RATE = 8
@@ -97,9 +97,9 @@ def compress(left: Sequence[int], right: Sequence[int]) -> Digest:
 # -- batched kernels -------------------------------------------------------------------------
 
 _LANES = 128
-_R2 = np.uint64(R2_MOD_P)
-_PP = np.uint64(P)
-_ONE = np.uint64(1)
+_R2 = np.uint32(R2_MOD_P)
+_PP = np.uint32(P)
+_ONE = np.uint32(1)
 
 
 @nb.njit(parallel=True, cache=True)
@@ -113,12 +113,12 @@ def _hash_columns(mat, salt, tag, ext_init, internal, ext_final, diag):
     blocks = max(1, (total + 7) // 8)
     nchunks = (n + _LANES - 1) // _LANES
     bad = np.zeros(nchunks, np.uint8)
-    tag_m = mmul(np.uint64(tag), _R2)
-    len_m = mmul(np.uint64(total), _R2)
+    tag_m = mmul32(np.uint32(tag), _R2)
+    len_m = mmul32(np.uint32(total), _R2)
     for ch in nb.prange(nchunks):
         start = ch * _LANES
         lanes = min(_LANES, n - start)
-        st = np.zeros((16, _LANES), np.uint64)
+        st = np.zeros((16, _LANES), np.uint32)
         for l in range(lanes):
             st[8, l] = tag_m
             st[9, l] = len_m
@@ -127,23 +127,23 @@ def _hash_columns(mat, salt, tag, ext_init, internal, ext_final, diag):
                 col = b * 8 + i
                 if col < c_main:
                     for l in range(lanes):
-                        x = np.uint64(mat[col, start + l])
+                        x = mat[col, start + l]
                         if x >= _PP:
                             bad[ch] = 1
-                        st[i, l] = mmul(x, _R2)
+                        st[i, l] = mmul32(x, _R2)
                 elif col < total:
                     for l in range(lanes):
-                        x = np.uint64(salt[col - c_main, start + l])
+                        x = salt[col - c_main, start + l]
                         if x >= _PP:
                             bad[ch] = 1
-                        st[i, l] = mmul(x, _R2)
+                        st[i, l] = mmul32(x, _R2)
                 else:
                     for l in range(lanes):
                         st[i, l] = 0
             permute_soa(st, ext_init, internal, ext_final, diag, lanes)
         for i in range(8):
             for l in range(lanes):
-                out[start + l, i] = mmul(st[i, l], _ONE)
+                out[start + l, i] = mmul32(st[i, l], _ONE)
     return out, bad.any()
 
 
@@ -155,17 +155,17 @@ def _compress_pairs(left, right, ext_init, internal, ext_final, diag):
     for ch in nb.prange(nchunks):
         start = ch * _LANES
         lanes = min(_LANES, n - start)
-        st = np.empty((16, _LANES), np.uint64)
-        x = np.empty((8, _LANES), np.uint64)
+        st = np.empty((16, _LANES), np.uint32)
+        x = np.empty((8, _LANES), np.uint32)
         for i in range(8):
             for l in range(lanes):
-                st[i, l] = mmul(np.uint64(left[start + l, i]), _R2)
-                st[i + 8, l] = mmul(np.uint64(right[start + l, i]), _R2)
+                st[i, l] = mmul32(left[start + l, i], _R2)
+                st[i + 8, l] = mmul32(right[start + l, i], _R2)
                 x[i, l] = st[i, l]
         permute_soa(st, ext_init, internal, ext_final, diag, lanes)
         for i in range(8):
             for l in range(lanes):
-                out[start + l, i] = mmul(madd(st[i, l], x[i, l]), _ONE)
+                out[start + l, i] = mmul32(madd32(st[i, l], x[i, l]), _ONE)
     return out
 
 
@@ -179,7 +179,7 @@ def hash_columns(mat: np.ndarray, tag: int, salt: np.ndarray | None = None) -> n
     salt_arr = np.zeros((0, n), np.uint32) if salt is None else np.ascontiguousarray(salt, dtype=np.uint32)
     if salt_arr.shape[1] != n:
         raise ParameterError("salt must have one column per leaf")
-    out, bad = _hash_columns(mat, salt_arr, np.uint64(int(tag)), *mont_tables(16))
+    out, bad = _hash_columns(mat, salt_arr, np.uint64(int(tag)), *mont_tables32(16))
     if bad:
         raise ParameterError("hash_columns: elements must be canonical (< p)")
     return out
@@ -194,4 +194,4 @@ def compress_pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     for arr in (left, right):
         if arr.size and int(arr.max()) >= P:
             raise ParameterError("compress_pairs: elements must be canonical (< p)")
-    return _compress_pairs(left, right, *mont_tables(16))
+    return _compress_pairs(left, right, *mont_tables32(16))
