@@ -124,6 +124,20 @@ def test_permute_batch_matches_plain(width, data, n):
     assert out.tolist() == [permute(s) for s in states]
 
 
+@given(data=st.data(), n=st.integers(1, 5))
+def test_gate_trace_kernel_matches_plain_row(data, n):
+    """The witness generator's Poseidon2 gate rows (numba, used for every batch size) equal the
+    plain ``poseidon2_trace`` rows, for swaps 0, 1 and non-boolean (only invalid witnesses have
+    those) and both feed-forward flags."""
+    from shielded.proof.gates import poseidon2_trace
+    from shielded.proof.poseidon2_trace import trace_batch
+    inputs = data.draw(st.lists(state_of(16), min_size=n, max_size=n))
+    swaps = data.draw(st.lists(st.one_of(st.sampled_from([0, 1]), elements), min_size=n, max_size=n))
+    ffs = data.draw(st.lists(st.sampled_from([0, 1]), min_size=n, max_size=n))
+    rows = trace_batch(np.array(inputs, np.uint32), np.array(swaps, np.uint32), np.array(ffs, np.uint32))
+    assert rows.tolist() == [poseidon2_trace(i, s, f) for i, s, f in zip(inputs, swaps, ffs)]
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_permute_batch_across_lane_chunks(width):
     """More rows than one 128-lane chunk (and a ragged last chunk) still match the plain path."""
