@@ -108,6 +108,22 @@ def test_ext_arithmetic_matches_ext(c0, c1, ea, eb, ec):
     assert ext_value_of(w, out) == ea * eb * c0 + ec * c1
 
 
+@given(st.lists(st.tuples(coefficients, coefficients, ext_elements(), ext_elements(), ext_elements()),
+                min_size=1, max_size=12))
+def test_ext_arithmetic_rows_of_one_level_match_ext(rows):
+    """Independent ext_arithmetic rows are generated together (one row at a time below 4 rows,
+    through the vector kernels from 4 on); every output equals the Ext formula either way."""
+    b = CircuitBuilder()
+    inputs, expected = {}, []
+    for c0, c1, ea, eb, ec in rows:
+        va, vb, vc = (tuple(b.add_inputs(4)) for _ in range(3))
+        inputs.update({**dict(zip(va, ea.c)), **dict(zip(vb, eb.c)), **dict(zip(vc, ec.c))})
+        expected.append((b.ext_arithmetic(c0, c1, va, vb, vc), ea * eb * c0 + ec * c1))
+    w = solve(b, inputs)
+    for out, value in expected:
+        assert ext_value_of(w, out) == value
+
+
 @given(ext_elements(), ext_elements(), ext_elements(), ext_elements())
 def test_derived_ext_ops_match_ext(ea, eb, ec, ek):
     b = CircuitBuilder()
