@@ -16,7 +16,7 @@ from shielded.errors import ParameterError
 from shielded.field import vec
 from shielded.field.ext import ONE, Ext
 from shielded.field.koalabear import P, inv, two_adic_generator
-from shielded.field.mont import R2_MOD_P, R_MOD_P, mmul
+from shielded.field.mont import R2_MOD_P, R_MOD_P, mmul, mmul32
 
 R_ONE_M = R_MOD_P
 
@@ -55,25 +55,32 @@ def _combine_rows(mat, coeffs_m):
     for b in nb.prange(nblocks):
         start = b * block
         stop = min(n, start + block)
-        acc = np.zeros((stop - start, 4), np.uint64)
+        acc = np.zeros((4, stop - start), np.uint64)
+        # one contiguous accumulator per coefficient and 32-bit products (mmul32 < p < 2^31)
+        # let the inner loop vectorise; 2^32 products fit in a uint64 sum before a reduction
+        a0 = acc[0]
+        a1 = acc[1]
+        a2 = acc[2]
+        a3 = acc[3]
         for r in range(rows):
-            c0 = coeffs_m[r, 0]
-            c1 = coeffs_m[r, 1]
-            c2 = coeffs_m[r, 2]
-            c3 = coeffs_m[r, 3]
-            for j in range(start, stop):
-                x = np.uint64(mat[r, j])
-                acc[j - start, 0] += mmul(x, c0)
-                acc[j - start, 1] += mmul(x, c1)
-                acc[j - start, 2] += mmul(x, c2)
-                acc[j - start, 3] += mmul(x, c3)
-            if (r & 0x3FFFFFF) == 0x3FFFFFF:  # keep the unreduced sums below 2^64
-                for j in range(stop - start):
-                    for k in range(4):
-                        acc[j, k] %= _P
+            c0 = np.uint32(coeffs_m[r, 0])
+            c1 = np.uint32(coeffs_m[r, 1])
+            c2 = np.uint32(coeffs_m[r, 2])
+            c3 = np.uint32(coeffs_m[r, 3])
+            row = mat[r, start:stop]
+            for j in range(stop - start):
+                x = row[j]
+                a0[j] += np.uint64(mmul32(x, c0))
+                a1[j] += np.uint64(mmul32(x, c1))
+                a2[j] += np.uint64(mmul32(x, c2))
+                a3[j] += np.uint64(mmul32(x, c3))
+            if (r & 0x3FFFFFFF) == 0x3FFFFFFF:  # keep the unreduced sums below 2^64
+                for k in range(4):
+                    for j in range(stop - start):
+                        acc[k, j] %= _P
         for j in range(stop - start):
             for k in range(4):
-                out[start + j, k] = acc[j, k] % _P
+                out[start + j, k] = acc[k, j] % _P
     return out
 
 

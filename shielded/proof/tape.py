@@ -22,7 +22,7 @@ import numpy as np
 
 from shielded.field.koalabear import P
 from shielded.field.vec import ext_mmul
-from shielded.field.mont import R2_MOD_P, madd, mmul, msub, to_mont_int
+from shielded.field.mont import R2_MOD_P, madd, madd32, mmul, mmul32, msub, msub32, to_mont_int
 
 OP_LOAD, OP_CONST, OP_ADD, OP_SUB, OP_MUL, OP_OUT, OP_PARAM = 0, 1, 2, 3, 4, 5, 6
 
@@ -204,6 +204,11 @@ class CompiledTape:
 
 _R2 = np.uint64(R2_MOD_P)
 _ONE = np.uint64(1)
+_R2_32 = np.uint32(R2_MOD_P)
+_ONE32 = np.uint32(1)
+
+# _run evaluates over many points with 32-bit lanes (the uint32 Montgomery helpers vectorise
+# better); its constant tables stay uint64 (shared with _run_ext) and are narrowed per op.
 
 
 @nb.njit(parallel=True, cache=True)
@@ -219,8 +224,8 @@ def _run(prog, consts, params, inputs, alphas, num_regs, num_outputs, chunk, acc
     for ch in nb.prange(nchunks):
         start = ch * chunk
         ln = min(chunk, m - start)
-        regs = np.empty((num_regs, chunk), np.uint64)
-        acc = np.zeros((4, chunk), np.uint64)
+        regs = np.empty((num_regs, chunk), np.uint32)
+        acc = np.zeros((4, chunk), np.uint32)
         for k in range(prog.shape[0]):
             op = prog[k, 0]
             d = prog[k, 1]
@@ -228,37 +233,37 @@ def _run(prog, consts, params, inputs, alphas, num_regs, num_outputs, chunk, acc
             b = prog[k, 3]
             if op == 4:  # mul
                 for l in range(ln):
-                    regs[d, l] = mmul(regs[a, l], regs[b, l])
+                    regs[d, l] = mmul32(regs[a, l], regs[b, l])
             elif op == 2:  # add
                 for l in range(ln):
-                    regs[d, l] = madd(regs[a, l], regs[b, l])
+                    regs[d, l] = madd32(regs[a, l], regs[b, l])
             elif op == 3:  # sub
                 for l in range(ln):
-                    regs[d, l] = msub(regs[a, l], regs[b, l])
+                    regs[d, l] = msub32(regs[a, l], regs[b, l])
             elif op == 0:  # load
                 for l in range(ln):
-                    regs[d, l] = mmul(np.uint64(inputs[a, start + l]), _R2)
+                    regs[d, l] = mmul32(inputs[a, start + l], _R2_32)
             elif op == 1:  # const
-                c = consts[a]
+                cv = np.uint32(consts[a])
                 for l in range(ln):
-                    regs[d, l] = c
+                    regs[d, l] = cv
             elif op == 6:  # param
-                c = params[a]
+                cv = np.uint32(params[a])
                 for l in range(ln):
-                    regs[d, l] = c
+                    regs[d, l] = cv
             else:  # output
                 if accumulate:
                     for c in range(4):
-                        al = alphas[b, c]
+                        al = np.uint32(alphas[b, c])
                         for l in range(ln):
-                            acc[c, l] = madd(acc[c, l], mmul(regs[a, l], al))
+                            acc[c, l] = madd32(acc[c, l], mmul32(regs[a, l], al))
                 else:
                     for l in range(ln):
-                        each_out[b, start + l] = mmul(regs[a, l], _ONE)
+                        each_out[b, start + l] = mmul32(regs[a, l], _ONE32)
         if accumulate:
             for c in range(4):
                 for l in range(ln):
-                    acc_out[start + l, c] = mmul(acc[c, l], _ONE)
+                    acc_out[start + l, c] = mmul32(acc[c, l], _ONE32)
     return acc_out, each_out
 
 
