@@ -106,11 +106,10 @@ def full_paths(hasher, cap, log_leaves: int, rows, opening) -> dict:
             if s not in nodes:
                 nodes[s] = sibs[pos]
                 pos += 1
-        parents = {}
-        for i in sorted(set(j >> 1 for j in known)):
-            left, right = nodes[2 * i], nodes[2 * i + 1]
-            parents[i] = tuple(int(x) for x in hasher.compress(np.array([left], np.uint32),
-                                                               np.array([right], np.uint32))[0])
+        up = sorted(set(j >> 1 for j in known))
+        digests = hasher.compress(np.array([nodes[2 * i] for i in up], np.uint32),
+                                  np.array([nodes[2 * i + 1] for i in up], np.uint32))
+        parents = {i: tuple(int(x) for x in d) for i, d in zip(up, digests)}
         levels.append(parents)
         known = sorted(parents)
     if pos != len(sibs):
@@ -119,9 +118,10 @@ def full_paths(hasher, cap, log_leaves: int, rows, opening) -> dict:
     levels[-1] = {i: tuple(int(x) for x in d) for i, d in enumerate(cap)}
     while len(levels[-1]) > 1:
         cur = levels[-1]
-        levels.append({i: tuple(int(x) for x in hasher.compress(np.array([cur[2 * i]], np.uint32),
-                                                                np.array([cur[2 * i + 1]], np.uint32))[0])
-                       for i in range(len(cur) // 2)})
+        half = len(cur) // 2
+        digests = hasher.compress(np.array([cur[2 * i] for i in range(half)], np.uint32),
+                                  np.array([cur[2 * i + 1] for i in range(half)], np.uint32))
+        levels.append({i: tuple(int(x) for x in d) for i, d in enumerate(digests)})
     return {i: [levels[l][(i >> l) ^ 1] for l in range(log_leaves)] for i in distinct}
 
 

@@ -31,8 +31,7 @@ def _external(st, tmp):
         st[i] = madd(st[i], tmp[i % 4])
 
 
-@nb.njit(parallel=True, cache=True)
-def _trace_rows(inputs, swaps, ffs, ext_init, internal, ext_final, diag):
+def _trace_rows_py(inputs, swaps, ffs, ext_init, internal, ext_final, diag):
     n = inputs.shape[0]
     out = np.zeros((n, P2_WIRES), np.uint32)
     for r in nb.prange(n):
@@ -73,7 +72,15 @@ def _trace_rows(inputs, swaps, ffs, ext_init, internal, ext_final, diag):
     return out
 
 
+# the same kernel twice: waking the thread pool costs more than a few rows take, and witness
+# generation asks for a few rows at a time hundreds of times
+_trace_rows = nb.njit(parallel=True, cache=True)(_trace_rows_py)
+_trace_rows_serial = nb.njit(cache=True)(_trace_rows_py)
+_SERIAL_BELOW = 64
+
+
 def trace_batch(inputs: np.ndarray, swaps: np.ndarray, ffs: np.ndarray) -> np.ndarray:
     """Rows (n, P2_WIRES) for n Poseidon2 gates with the given inputs and flags."""
-    return _trace_rows(np.ascontiguousarray(inputs, np.uint32), np.ascontiguousarray(swaps, np.uint32),
-                       np.ascontiguousarray(ffs, np.uint32), *mont_tables(16))
+    kernel = _trace_rows_serial if len(inputs) < _SERIAL_BELOW else _trace_rows
+    return kernel(np.ascontiguousarray(inputs, np.uint32), np.ascontiguousarray(swaps, np.uint32),
+                  np.ascontiguousarray(ffs, np.uint32), *mont_tables(16))
