@@ -100,6 +100,13 @@ def _ntt_row(a, tw):
         half = 4
     else:
         half = 1
+    _stages_from(a, tw, half)
+
+
+@nb.njit(inline="always", cache=True)
+def _stages_from(a, tw, half):
+    """The butterfly stages of half-length half, 2 half, ..., n/2 (bit-reversed input)."""
+    n = a.shape[0]
     while half < n:
         t = tw[half:2 * half]
         for start in range(0, n, 2 * half):
@@ -115,13 +122,31 @@ def _ntt_row(a, tw):
 
 
 @nb.njit(parallel=True, cache=True)
-def _ntt_rows(mat, tw, out_len, scale_m, shift_pows):
+def _ntt_rows(mat, tw, out_len, scale_m, shift_pows, rev):
     """For each row: optionally multiply coefficient i by shift_pows[i] * scale, zero-pad to
-    out_len, transform.  scale_m is Montgomery; shift_pows is Montgomery (or empty)."""
+    out_len, transform.  scale_m is Montgomery; shift_pows is Montgomery (or empty).
+
+    Zero padding by B = out_len / n > 1 (``rev``: the bit reversal of log n bits): after the
+    bit reversal of out_len positions only every B-th one is non-zero (position B k holds
+    coefficient rev[k]), and the first log B stages only copy it into its block of B, since
+    every butterfly there has a zero odd input.  So the blocks are filled directly and the
+    transform starts at stage log B, skipping the long bit reversal and log B stages."""
     rows, n = mat.shape
     out = np.zeros((rows, out_len), np.uint32)
+    blow = out_len // n
     for r in nb.prange(rows):
         a = out[r]
+        if blow > 1:
+            for k in range(n):
+                i = rev[k]
+                if shift_pows.shape[0] > 0:
+                    x = mmul32(mmul32(mat[r, i], shift_pows[i]), scale_m)
+                else:
+                    x = mmul32(mat[r, i], scale_m)
+                for t in range(blow):
+                    a[blow * k + t] = x
+            _stages_from(a, tw, blow)
+            continue
         if shift_pows.shape[0] > 0:
             for i in range(n):
                 a[i] = mmul32(mmul32(mat[r, i], shift_pows[i]), scale_m)
@@ -130,6 +155,19 @@ def _ntt_rows(mat, tw, out_len, scale_m, shift_pows):
                 a[i] = mmul32(mat[r, i], scale_m)
         _ntt_row(a, tw)
     return out
+
+
+@lru_cache(maxsize=None)
+def _bit_reversal(log_n: int) -> np.ndarray:
+    """rev[k] = k with its log_n bits reversed."""
+    idx = np.arange(1 << log_n, dtype=np.int64)
+    rev = np.zeros_like(idx)
+    for b in range(log_n):
+        rev |= ((idx >> b) & 1) << (log_n - 1 - b)
+    return rev
+
+
+_NO_REV = np.zeros(0, np.int64)
 
 
 def _check(mat: np.ndarray) -> tuple[np.ndarray, int]:
@@ -152,14 +190,14 @@ _EMPTY = np.zeros(0, np.uint32)
 def ntt(coeffs: np.ndarray) -> np.ndarray:
     """Evaluations on H_n (natural order) of each row's polynomial."""
     mat, log_n = _check(coeffs)
-    return _ntt_rows(mat, _twiddles(log_n, False), mat.shape[1], _ONE_M, _EMPTY)
+    return _ntt_rows(mat, _twiddles(log_n, False), mat.shape[1], _ONE_M, _EMPTY, _NO_REV)
 
 
 def intt(evals: np.ndarray) -> np.ndarray:
     """Coefficients of each row from its evaluations on H_n."""
     mat, log_n = _check(evals)
     n_inv = to_mont_int(inv(mat.shape[1]))
-    return _ntt_rows(mat, _twiddles(log_n, True), mat.shape[1], np.uint32(n_inv), _EMPTY)
+    return _ntt_rows(mat, _twiddles(log_n, True), mat.shape[1], np.uint32(n_inv), _EMPTY, _NO_REV)
 
 
 @lru_cache(maxsize=64)
@@ -179,8 +217,9 @@ def coset_ntt(coeffs: np.ndarray, shift: int, out_len: int | None = None) -> np.
     out_len = n if out_len is None else out_len
     if out_len < n or out_len & (out_len - 1):
         raise ParameterError("out_len must be a power of two at least the input length")
+    rev = _bit_reversal(log_n) if out_len > n else _NO_REV
     return _ntt_rows(mat, _twiddles(out_len.bit_length() - 1, False), out_len, _ONE_M,
-                     _shift_powers(shift % P, n))
+                     _shift_powers(shift % P, n), rev)
 
 
 def coset_intt(evals: np.ndarray, shift: int) -> np.ndarray:
@@ -188,7 +227,7 @@ def coset_intt(evals: np.ndarray, shift: int) -> np.ndarray:
     coeffs = intt(evals)
     n = coeffs.shape[1]
     inv_pows = _shift_powers(inv(shift % P), n)
-    return _ntt_rows(coeffs, _twiddles(0, False), n, _ONE_M, inv_pows) if n == 1 else \
+    return _ntt_rows(coeffs, _twiddles(0, False), n, _ONE_M, inv_pows, _NO_REV) if n == 1 else \
         _scale_by_powers(coeffs, inv_pows)
 
 
