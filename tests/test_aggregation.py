@@ -32,7 +32,7 @@ from shielded.state.nullifier_tree import key_int, nullifier_key
 from shielded.state.rollup import BatchError, BatchPlan, RollupState, TreeState, TxWitness, replay_public_data
 from shielded.operator.aggregator import (AggregationSystem, NodeProof, _prove, bind_plan, check_batch,
                                           final_assignment, leaf_assignment, merge_assignment, prove_batch,
-                                          prove_chain, prove_merge, split_chains)
+                                          prove_chain, prove_merge, split_chains, start_workers)
 from shielded.operator.scheduler import InlineScheduler, ProcessScheduler
 from shielded.wallet.wallet import Wallet
 
@@ -188,6 +188,32 @@ def test_a_full_tree_is_refused(hist, which):
     before = state.tree_state()
     with pytest.raises(BatchError, match=f"transaction 0: the {which} tree is full"):
         state.apply_batch(hist.system.js, hist.batch1[:1])
+    assert state.tree_state() == before
+
+
+def test_started_workers_prove_the_same_batch(hist):
+    """Workers started ahead (start_workers: forked once, warmed with the dummy proof) produce
+    exactly the batch the per-call pool produced: node and final proofs are deterministic."""
+    state = _fresh_state(hist)
+    scheduler = ProcessScheduler(2)
+    assert start_workers(hist.system, scheduler) >= 0
+    try:
+        result = prove_batch(hist.system, state, hist.batch1, scheduler)
+    finally:
+        scheduler.close()
+    assert result.calldata == hist.result1.calldata
+    assert result.final_public == hist.result1.final_public
+    assert encode_proof(result.final_proof, hist.system.final_vk) == \
+        encode_proof(hist.result1.final_proof, hist.system.final_vk)
+
+
+def test_workers_started_for_another_system_are_refused(hist):
+    scheduler = ProcessScheduler(2)
+    scheduler.owner = object()                     # as if started for another AggregationSystem
+    state = _fresh_state(hist)
+    before = state.tree_state()
+    with pytest.raises(ShieldedError, match="started for another AggregationSystem"):
+        prove_batch(hist.system, state, hist.batch1, scheduler)
     assert state.tree_state() == before
 
 

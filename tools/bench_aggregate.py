@@ -1,6 +1,6 @@
 """Benchmark of recursive aggregation: N client transfers in, one L1-facing batch proof out.
 
-    python -m tools.bench_aggregate --txs N [--preset real] [--workers W] [--json]
+    python -m tools.bench_aggregate --txs N [--preset real] [--workers W] [--cold-workers] [--json]
                                     [--proof-out FILE] [--verify FILE]
 
 What runs, in order (progress goes to stderr):
@@ -9,15 +9,19 @@ What runs, in order (progress goes to stderr):
      (apply_batch + commit) without an aggregation proof, like a genesis batch;
   3. clients: wallet i proves a transfer to wallet i+1, spending its deposit (timed per proof);
   4. aggregation: ``prove_batch`` over the N transfers with a forking scheduler of W workers
-     (default: the machine's cores), which includes the operator's own L1 check of the result;
+     (default: the machine's cores), which includes the operator's own L1 check of the result.
+     The workers are started before the clock starts (``start_workers``: forked once, each
+     proving the dummy circuit), as an operator node keeps them from batch to batch; that
+     start-up is timed as workers_start_s.  --cold-workers forks them inside prove_batch
+     instead, as a one-off batch would;
   5. one recursion step timed alone: a leaf holding two transfers, proved in this process;
   6. the L1 check (``check_batch``: calldata, challenge, fingerprint, final proof) timed.
 
 --json prints one object with keys txs, client_prove_s (median per transfer), aggregate_s (the
 whole prove_batch), aggregate_s_per_tx, final_proof_bytes, final_verify_s (median of 5 L1 checks
 after a warm-up), recursion_step_s (median of --repeat single-leaf proofs), plus setup_s,
-leaves_s, merges_s, final_s, calldata_bytes, node_log_rows, workers, preset and the FRI
-security of the node and final proofs.
+leaves_s, merges_s, final_s, calldata_bytes, node_log_rows, workers, workers_start_s (null with
+--cold-workers), preset and the FRI security of the node and final proofs.
 --proof-out FILE writes the batch (old state, root window, calldata, public inputs, proof) as
 JSON.  --verify FILE re-runs the L1 checks on such a file and exits 0 if it passes, 1 if not; it
 rebuilds the keys from the preset named in the file (setup is deterministic) rather than trusting
@@ -38,7 +42,8 @@ from shielded.errors import ShieldedError
 from shielded.proof.encoding import encode_proof
 from shielded.protocol.params import PRESETS
 from shielded.state.rollup import RollupState, TreeState
-from shielded.operator.aggregator import (AggregationSystem, check_batch, prove_batch, prove_chain)
+from shielded.operator.aggregator import (AggregationSystem, check_batch, prove_batch, prove_chain,
+                                         start_workers)
 from shielded.operator.scheduler import ProcessScheduler
 from shielded.wallet.wallet import Wallet
 
@@ -92,6 +97,8 @@ def main(argv=None) -> int:
     ap.add_argument("--txs", type=int, default=8, help="transfers in the batch (default 8)")
     ap.add_argument("--preset", choices=sorted(PRESETS), default="real")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="proving processes")
+    ap.add_argument("--cold-workers", action="store_true",
+                    help="fork the workers inside prove_batch instead of starting them before the clock")
     ap.add_argument("--repeat", type=int, default=3, help="single-leaf proofs to time (median reported)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--proof-out", metavar="FILE", help="write the batch and its proof to FILE")
@@ -130,10 +137,18 @@ def main(argv=None) -> int:
         client_times.append(time.perf_counter() - t)
 
     old, history = state.tree_state(), list(state.history)
+    scheduler = ProcessScheduler(args.workers)
+    workers_start_s = None
+    if not args.cold_workers:
+        log(f"starting {args.workers} worker(s) ...")
+        workers_start_s = start_workers(system, scheduler)
     log(f"aggregating {n} transfer(s) with {args.workers} worker(s) ...")
     t = time.perf_counter()
-    result = prove_batch(system, state, transfers, ProcessScheduler(args.workers), progress=log)
-    aggregate_s = time.perf_counter() - t
+    try:
+        result = prove_batch(system, state, transfers, scheduler, progress=log)
+        aggregate_s = time.perf_counter() - t
+    finally:
+        scheduler.close()
 
     log(f"timing single recursion steps (a leaf of {min(2, n)} transfer(s)) x{args.repeat} ...")
     steps = []
@@ -163,6 +178,7 @@ def main(argv=None) -> int:
     final_sec = security_report(system.final_vk.config.fri, system.final_vk.log_n)
     out = {
         "txs": n, "preset": preset.name, "workers": args.workers,
+        "workers_start_s": None if workers_start_s is None else round(workers_start_s, 2),
         "client_prove_s": round(statistics.median(client_times), 4),
         "aggregate_s": round(aggregate_s, 3),
         "aggregate_s_per_tx": round(aggregate_s / n, 3),

@@ -119,7 +119,8 @@ class AggregationSystem:
         self.template = _template(cfg, gates, log_n)
         say(f"node shape: 2^{log_n} rows, {len(gates)} gate types ({time.perf_counter() - t0:.1f} s)")
         dummy_b = build_dummy(cfg, log_n, gates)
-        self.dummy_pk, self.dummy_vk = setup(dummy_b.build())
+        self.dummy_circuit = dummy_b.build()
+        self.dummy_pk, self.dummy_vk = setup(self.dummy_circuit)
         self.leaf = build_leaf(self.js.vk, self.template, self.dummy_vk.digest, cfg, self.depth, gates, log_n)
         self.leaf_circuit = self.leaf.builder.build()
         self.leaf_pk, self.leaf_vk = setup(self.leaf_circuit)
@@ -136,12 +137,17 @@ class AggregationSystem:
         self.final_pk, self.final_vk = setup(self.final_circuit)
         say(f"final circuit: {self.final_circuit.rows_used} rows used of 2^{self.final_circuit.log_n} "
             f"({time.perf_counter() - t0:.1f} s)")
-        for circuit in (self.leaf_circuit, self.merge_circuit, self.final_circuit):
+        for circuit in (self.dummy_circuit, self.leaf_circuit, self.merge_circuit, self.final_circuit):
             schedule(circuit)          # computed once here, inherited by forked workers
-        dummy_w = generate_witness(dummy_b.build(), {v: 0 for v in dummy_b.build().inputs})
-        proof, public = prove(self.dummy_pk, dummy_w)
+        proof, public = self.prove_dummy()
         self.dummy_proof = NodeProof("dummy", public, proof)
         say(f"dummy proof ready; setup done ({time.perf_counter() - t0:.1f} s)")
+
+    def prove_dummy(self):
+        """A proof of the dummy circuit (the node shape, all-zero witness): the chains' start,
+        and the warm-up of started workers (``start_workers``)."""
+        witness = generate_witness(self.dummy_circuit, {v: 0 for v in self.dummy_circuit.inputs})
+        return prove(self.dummy_pk, witness)
 
     def vk_of(self, kind: str) -> VerifyingKey:
         return {"dummy": self.dummy_vk, "leaf": self.leaf_vk, "merge": self.merge_vk}[kind]
@@ -330,6 +336,29 @@ def prove_merge_job(plan: BatchPlan, left: NodeProof, right: NodeProof | None) -
     return prove_merge(_SYSTEM, plan, left, right)
 
 
+def prove_final_job(plan: BatchPlan, top: NodeProof) -> tuple:
+    assignment, _ = final_assignment(_SYSTEM, plan, top)
+    return _prove(_SYSTEM.final_pk, _SYSTEM.final_circuit, assignment)
+
+
+def _warm_up_job() -> None:
+    _SYSTEM.prove_dummy()
+
+
+def start_workers(system: AggregationSystem, scheduler) -> float:
+    """For an operator that proves batch after batch: fork the scheduler's workers now, holding
+    ``system``, and have each prove the dummy circuit once.  The dummy has the shape of every
+    leaf and merge, so a worker's memory is mapped before its first leaf (the first leaf of a
+    fresh worker is otherwise 0.6-1 s slower, BENCHMARKS.md).  Returns the seconds it took.
+    ``prove_batch`` then uses these workers and refuses them for another system.  Optional:
+    without it, each batch forks fresh workers."""
+    global _SYSTEM
+    t0 = time.perf_counter()
+    _SYSTEM = system
+    scheduler.start(warmup=_warm_up_job, owner=system)
+    return time.perf_counter() - t0
+
+
 @dataclass
 class BatchResult:
     plan: BatchPlan
@@ -356,6 +385,10 @@ def split_chains(n: int, workers: int) -> list[list[int]]:
 def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Callable | None = None) -> BatchResult:
     """Plan, prove and check a batch (the state is updated only by ``state.commit()``)."""
     global _SYSTEM
+    owner = getattr(scheduler, "owner", None)
+    if owner is not None and owner is not system:
+        raise ShieldedError("the scheduler's workers were started for another AggregationSystem "
+                            "(call start_workers with this one, or close the scheduler)")
     say = progress or (lambda m: None)
     t0 = time.perf_counter()
     plan = state.apply_batch(system.js, list(txs))
@@ -377,8 +410,7 @@ def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Call
         nodes = merged
     timings["merges_s"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    assignment, publics = final_assignment(system, plan, nodes[0])
-    proof, public = _prove(system.final_pk, system.final_circuit, assignment)
+    proof, public = scheduler.map(prove_final_job, [(plan, nodes[0])])[0]
     timings["final_s"] = time.perf_counter() - t1
     say(f"final proof ({timings['final_s']:.1f} s)")
     # self-check: exactly what L1 will check, before anything is submitted
