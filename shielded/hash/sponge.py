@@ -85,21 +85,24 @@ def hash_elements(tag: int, inputs: Sequence[int]) -> Digest:
     return tuple(int(x) for x in out[:DIGEST_LEN])
 
 
-def compress(left: Sequence[int], right: Sequence[int]) -> Digest:
-    """Two digests to one: Trunc_8(P(l || r) + (l || r)) (numba kernel; the tests compare it
-    with the README permutation and with ``compress_reference``)."""
+def _compress_input(left: Sequence[int], right: Sequence[int]) -> list[int]:
     x = check_elements(list(left) + list(right), "compress input")
     if len(left) != DIGEST_LEN or len(right) != DIGEST_LEN:
         raise ParameterError("compress takes two digests of 8 elements")
+    return x
+
+
+def compress(left: Sequence[int], right: Sequence[int]) -> Digest:
+    """Two digests to one: Trunc_8(P(l || r) + (l || r)) (numba kernel; the tests compare it
+    with the README permutation and with ``compress_reference``)."""
+    x = _compress_input(left, right)
     out = _compress_one(np.array(x, np.uint32), *mont_tables32(16))
     return tuple(int(v) for v in out)
 
 
 def compress_reference(left: Sequence[int], right: Sequence[int]) -> Digest:
     """``compress`` on the plain permutation (reference path)."""
-    x = check_elements(list(left) + list(right), "compress input")
-    if len(left) != DIGEST_LEN or len(right) != DIGEST_LEN:
-        raise ParameterError("compress takes two digests of 8 elements")
+    x = _compress_input(left, right)
     y = permute(x)
     return tuple((y[i] + x[i]) % P for i in range(DIGEST_LEN))
 
