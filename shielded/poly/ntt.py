@@ -138,23 +138,23 @@ def _ntt_rows(mat, tw, out_len, scale_m, shift_pows, rev):
         a = out[r]
         if blow > 1:
             for k in range(n):
-                i = rev[k]
-                if shift_pows.shape[0] > 0:
-                    x = mmul32(mmul32(mat[r, i], shift_pows[i]), scale_m)
-                else:
-                    x = mmul32(mat[r, i], scale_m)
+                x = _scaled_coefficient(mat, r, rev[k], scale_m, shift_pows)
                 for t in range(blow):
                     a[blow * k + t] = x
             _stages_from(a, tw, blow)
-            continue
-        if shift_pows.shape[0] > 0:
-            for i in range(n):
-                a[i] = mmul32(mmul32(mat[r, i], shift_pows[i]), scale_m)
         else:
             for i in range(n):
-                a[i] = mmul32(mat[r, i], scale_m)
-        _ntt_row(a, tw)
+                a[i] = _scaled_coefficient(mat, r, i, scale_m, shift_pows)
+            _ntt_row(a, tw)
     return out
+
+
+@nb.njit(inline="always", cache=True)
+def _scaled_coefficient(mat, r, i, scale_m, shift_pows):
+    """mat[r, i] * shift_pows[i] * scale (no shift factor when shift_pows is empty)."""
+    if shift_pows.shape[0] > 0:
+        return mmul32(mmul32(mat[r, i], shift_pows[i]), scale_m)
+    return mmul32(mat[r, i], scale_m)
 
 
 @lru_cache(maxsize=None)
