@@ -207,13 +207,16 @@ def test_started_workers_prove_the_same_batch(hist):
         encode_proof(hist.result1.final_proof, hist.system.final_vk)
 
 
-def test_workers_started_for_another_system_are_refused(hist):
-    scheduler = ProcessScheduler(2)
-    scheduler.owner = object()                     # as if started for another AggregationSystem
+@pytest.mark.parametrize("owner", [object(), None])
+def test_workers_not_started_for_this_system_are_refused(hist, owner):
+    """Workers started for another system, or started without start_workers, hold some other
+    system (or none): prove_batch refuses them before planning."""
     state = _fresh_state(hist)
     before = state.tree_state()
-    with pytest.raises(ShieldedError, match="started for another AggregationSystem"):
-        prove_batch(hist.system, state, hist.batch1, scheduler)
+    with ProcessScheduler(2) as scheduler:
+        scheduler.start(owner=owner)
+        with pytest.raises(ShieldedError, match="not started for this AggregationSystem"):
+            prove_batch(hist.system, state, hist.batch1, scheduler)
     assert state.tree_state() == before
 
 

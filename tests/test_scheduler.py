@@ -41,8 +41,9 @@ def test_per_call_pool_runs_in_workers_in_order():
 
 def test_started_workers_are_warmed_once_and_kept_until_close():
     with ProcessScheduler(2) as s:
+        assert not s.started
         s.start(warmup=_warm, owner="tag")
-        assert s.owner == "tag"
+        assert s.started and s.owner == "tag"
         first = s.map(_report, [(i,) for i in range(6)])
         second = s.map(_report, [(i,) for i in range(6)])
         assert [o[0] for o in first] == [i * i for i in range(6)]
@@ -54,7 +55,7 @@ def test_started_workers_are_warmed_once_and_kept_until_close():
         (sq, pid, warmed, threads), = s.map(_report, [(7,)])
         assert sq == 49 and pid != os.getpid() and warmed == [pid]   # a single job goes to a worker too
         assert threads == 2                                    # ... with both threads
-    assert s.owner is None and s._pool is None
+    assert s.owner is None and not s.started
     assert all(o[2] == [] for o in s.map(_report, [(1,), (2,)]))   # after close: fresh pools again
 
 
@@ -62,7 +63,7 @@ def test_a_failing_warm_up_is_a_clear_error():
     s = ProcessScheduler(2)
     with pytest.raises(ShieldedError, match="starting the worker processes failed"):
         s.start(warmup=_failing_warm)
-    assert s._pool is None and s.owner is None
+    assert not s.started and s.owner is None
 
 
 def test_one_worker_never_forks():

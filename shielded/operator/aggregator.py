@@ -385,9 +385,9 @@ def split_chains(n: int, workers: int) -> list[list[int]]:
 def prove_batch(system: AggregationSystem, state, txs, scheduler, progress: Callable | None = None) -> BatchResult:
     """Plan, prove and check a batch (the state is updated only by ``state.commit()``)."""
     global _SYSTEM
-    owner = getattr(scheduler, "owner", None)
-    if owner is not None and owner is not system:
-        raise ShieldedError("the scheduler's workers were started for another AggregationSystem "
+    if getattr(scheduler, "started", False) and getattr(scheduler, "owner", None) is not system:
+        # started workers hold the system they were forked with (the module global)
+        raise ShieldedError("the scheduler's workers were not started for this AggregationSystem "
                             "(call start_workers with this one, or close the scheduler)")
     say = progress or (lambda m: None)
     t0 = time.perf_counter()

@@ -22,6 +22,7 @@ from shielded.errors import ShieldedError
 class InlineScheduler:
     workers = 1
     owner = None
+    started = False
 
     def map(self, fn: Callable, jobs: Sequence[tuple]) -> list:
         return [fn(*args) for args in jobs]
@@ -89,6 +90,11 @@ class ProcessScheduler:
                 raise ShieldedError(f"starting the worker processes failed: {type(e).__name__}: {e}") from e
             self._pool = pool
         self.owner = owner
+
+    @property
+    def started(self) -> bool:
+        """Whether started workers are alive (``map`` sends them every job)."""
+        return self._pool is not None
 
     def close(self) -> None:
         """Stop the started workers (if any); ``map`` forks a pool per call again."""
