@@ -46,6 +46,7 @@ from shielded.operator.aggregator import (AggregationSystem, check_batch, prove_
                                          start_workers)
 from shielded.operator.scheduler import ProcessScheduler
 from shielded.wallet.wallet import Wallet
+from tools.report import print_result
 
 FILE_FORMAT = "shielded-batch-proof"
 FILE_VERSION = 1
@@ -194,11 +195,7 @@ def main(argv=None) -> int:
         "node_security_bits": node_sec["conjectured_bits"],
         "final_security_bits": final_sec["conjectured_bits"],
     }
-    if args.json:
-        print(json.dumps(out))
-    else:
-        for k, v in out.items():
-            print(f"{k:>20}: {v}")
+    print_result(out, args.json)
     return 0
 
 

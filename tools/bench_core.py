@@ -24,7 +24,6 @@ argument's term R n / |E| of the conjectured figure drops below 100 bits whateve
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -42,6 +41,7 @@ from shielded.proof.keys import setup
 from shielded.proof.prover import prove
 from shielded.proof.verifier import verify
 from shielded.proof.witness import generate_witness
+from tools.report import print_result
 
 BUNDLE_MAGIC = b"SHBC"
 CHAINS = 64
@@ -214,11 +214,7 @@ def main(argv=None) -> int:
         except OSError as e:
             ap.error(f"--proof-out {args.proof_out}: {e.strerror or e}")
         log(f"wrote {args.proof_out}")
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for k, v in result.items():
-            print(f"{k:>22}: {v}")
+    print_result(result, args.json)
     return 0
 
 

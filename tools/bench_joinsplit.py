@@ -18,7 +18,6 @@ that does not exist, --verify together with --tx-out).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -27,6 +26,7 @@ import time
 
 from shielded.errors import ShieldedError
 from shielded.protocol.params import PRESETS
+from tools.report import print_result
 
 
 def _setup(preset_name: str):
@@ -135,11 +135,7 @@ def main(argv=None) -> int:
             print(f"cannot write {args.tx_out}: {e.strerror or e}", file=sys.stderr)
             return 1
         log(f"wrote {args.tx_out}")
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for k, v in result.items():
-            print(f"{k:>12}: {v}")
+    print_result(result, args.json)
     return 0
 
 

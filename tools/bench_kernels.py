@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -14,6 +13,7 @@ import time
 import numpy as np
 
 from shielded.field.koalabear import P
+from tools.report import print_result
 
 
 def _median(fn, runs: int = 7) -> float:
@@ -52,11 +52,7 @@ def main(argv=None) -> int:
     leaves = rng.integers(0, P, (184, 1 << 14)).astype(np.uint32)
     r["merkle_leaves_184x2^14_ms"] = _median(lambda: hash_columns(leaves, Tag.MERKLE_LEAF)) * 1e3
     r = {k: round(v, 3) for k, v in r.items()}
-    if args.json:
-        print(json.dumps(r))
-    else:
-        for k, v in r.items():
-            print(f"{k:>34}: {v}")
+    print_result(r, args.json)
     return 0
 
 

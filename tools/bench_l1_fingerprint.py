@@ -13,13 +13,13 @@ divided by the 3N/4 extra records) and for a batch of one.  Needs the ``l1`` ext
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 
 from shielded.field.koalabear import P
 from shielded.l1.evm_fingerprint import VYPER_SOURCE, deployment_code, fingerprint_runtime
 from shielded.protocol.batch import BatchPublicData, TxRecord, batch_fingerprint
+from tools.report import print_result
 
 
 class EvmFingerprints:
@@ -97,11 +97,7 @@ def main(argv=None) -> int:
     if not 8 <= args.records <= 1024:
         ap.error("--records must be in [8, 1024]")
     result = {"records": args.records, **measure(EvmFingerprints(), args.records)}
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for k, v in result.items():
-            print(f"{k:40s} {v}")
+    print_result(result, args.json)
     return 0
 
 
